@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { amountsByCurrency, httpUrl, nonNegativeInt, positiveInt } from '../fields.js';
+
+export const alertsSection = z
+  .strictObject({
+    /** Alert when a currency's prefunding balance is below this (major units). */
+    lowBalance: amountsByCurrency().default({}),
+    /** Alert when the balance lasts fewer business days than this at the recent payout rate. */
+    runwayDays: nonNegativeInt().default(3),
+    /** Days of payouts that make "the recent daily payout rate". */
+    runwayLookbackDays: positiveInt().default(14),
+    /**
+     * When the provider takes a payout off the balance: `success` (open and
+     * authorized payouts are still to be debited) or `creation` (already debited).
+     */
+    debitOn: z.enum(['success', 'creation'], { error: 'must be "success" or "creation"' }).default('success'),
+    /** How far back a manual refund is looked for among succeeded bank payouts. */
+    refundLookbackDays: positiveInt().default(90),
+    /** At most this many payouts are combined to explain one balance increase. */
+    refundMaxPayouts: positiveInt().default(3),
+    /** An alert still true after this many hours is sent again as a reminder. */
+    reminderHours: positiveInt().default(24),
+    /** Webhook URLs that receive every alert as JSON (kind, severity, title, text, details). */
+    webhooks: z.array(httpUrl(), { error: 'must be a list of http(s) URLs' }).default([]),
+    webhookTimeoutMs: positiveInt().default(10_000),
+    webhookRetries: nonNegativeInt().default(3),
+  })
+  .prefault({});

@@ -1,0 +1,214 @@
+/**
+ * The lifecycle of exceptions, shared by the matcher and the monitors.
+ *
+ * An exception is identified by its fingerprint (kind + subjects), so a
+ * re-run refreshes the same row instead of adding one. Lifecycle:
+ *
+ *   open ──(cause gone, by a run)──► resolved by system ──(cause back)──► open (reopened)
+ *   open ──(resolve/ignore by a user)──► resolved | ignored   (never reopened by a run)
+ *
+ * Every transition is an `exception_events` row; user decisions also go to
+ * the `audit_log`. Functions take a Kysely instance or transaction so callers
+ * decide what belongs in one transaction.
+ */
+import type { Kysely } from 'kysely';
+import type { ExceptionKind, ExceptionStatus } from '../domain/exception-kinds.js';
+import { fromJson, toJson } from '../ledger/mapping.js';
+import type { ExceptionRow, LedgerDatabase } from '../ledger/schema.js';
+import { UsageError } from '../shared/errors.js';
+import type { Instant } from '../shared/time.js';
+
+type Db = Kysely<LedgerDatabase>;
+
+export interface RaisedException {
+  kind: ExceptionKind;
+  /** Stable identity of the condition, e.g. `amount_mismatch:payout:12:record:34`. */
+  fingerprint: string;
+  payoutId: number | null;
+  internalRecordId: number | null;
+  /** One line for people, e.g. `amount 1,234.50 vs 1,243.50 EUR`. */
+  summary: string;
+  /** Diagnostics: nearest candidate, differing fields with both values. */
+  details: Record<string, unknown>;
+}
+
+export interface LedgerException extends RaisedException {
+  id: number;
+  status: ExceptionStatus;
+  openedAt: Instant;
+  updatedAt: Instant;
+  closedAt: Instant | null;
+  resolvedBy: string | null;
+  resolutionNote: string | null;
+}
+
+export type RaiseOutcome = 'opened' | 'updated' | 'unchanged' | 'reopened' | 'kept_closed';
+
+const CHUNK = 500;
+
+export function exceptionFromRow(row: ExceptionRow): LedgerException {
+  return {
+    id: row.id,
+    kind: row.kind as ExceptionKind,
+    status: row.status as ExceptionStatus,
+    fingerprint: row.fingerprint,
+    payoutId: row.payout_id,
+    internalRecordId: row.internal_record_id,
+    summary: row.summary,
+    details: fromJson<Record<string, unknown>>(row.details, {}),
+    openedAt: row.opened_at,
+    updatedAt: row.updated_at,
+    closedAt: row.closed_at,
+    resolvedBy: row.resolved_by,
+    resolutionNote: row.resolution_note,
+  };
+}
+
+/**
+ * Records that these conditions hold now. New ones are opened; open ones are
+ * refreshed when their summary or diagnostics changed; ones closed by the
+ * system are reopened; ones a user resolved or ignored stay as they are.
+ */
+export async function raiseExceptions(
+  db: Db,
+  raised: readonly RaisedException[],
+  now: Instant,
+  runId: number | null = null,
+): Promise<Map<string, { id: number; outcome: RaiseOutcome }>> {
+  const outcomes = new Map<string, { id: number; outcome: RaiseOutcome }>();
+  for (let i = 0; i < raised.length; i += CHUNK) {
+    const chunk = raised.slice(i, i + CHUNK);
+    const existing = await db
+      .selectFrom('exceptions')
+      .selectAll()
+      .where(
+        'fingerprint',
+        'in',
+        chunk.map((e) => e.fingerprint),
+      )
+      .execute();
+    const byFingerprint = new Map(existing.map((row) => [row.fingerprint, row]));
+    for (const e of chunk) {
+      const row = byFingerprint.get(e.fingerprint);
+      const details = toJson(e.details);
+      if (!row) {
+        const { id } = await db
+          .insertInto('exceptions')
+          .values({
+            kind: e.kind,
+            status: 'open',
+            payout_id: e.payoutId,
+            internal_record_id: e.internalRecordId,
+            fingerprint: e.fingerprint,
+            summary: e.summary,
+            details,
+            opened_at: now,
+            updated_at: now,
+            closed_at: null,
+            resolved_by: null,
+            resolution_note: null,
+            first_run_id: runId,
+            last_run_id: runId,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await addEvent(db, id, 'opened', e.summary, now, runId);
+        outcomes.set(e.fingerprint, { id, outcome: 'opened' });
+        continue;
+      }
+      if (row.status === 'open') {
+        const changed = row.summary !== e.summary || row.details !== details;
+        await db
+          .updateTable('exceptions')
+          .set({ summary: e.summary, details, last_run_id: runId ?? row.last_run_id, ...(changed ? { updated_at: now } : {}) })
+          .where('id', '=', row.id)
+          .execute();
+        if (changed) await addEvent(db, row.id, 'updated', e.summary, now, runId);
+        outcomes.set(e.fingerprint, { id: row.id, outcome: changed ? 'updated' : 'unchanged' });
+        continue;
+      }
+      if (row.resolved_by === 'system') {
+        await db
+          .updateTable('exceptions')
+          .set({
+            status: 'open',
+            summary: e.summary,
+            details,
+            updated_at: now,
+            closed_at: null,
+            resolved_by: null,
+            resolution_note: null,
+            last_run_id: runId,
+          })
+          .where('id', '=', row.id)
+          .execute();
+        await addEvent(db, row.id, 'reopened', e.summary, now, runId);
+        outcomes.set(e.fingerprint, { id: row.id, outcome: 'reopened' });
+        continue;
+      }
+      outcomes.set(e.fingerprint, { id: row.id, outcome: 'kept_closed' });
+    }
+  }
+  return outcomes;
+}
+
+/** Closes an open exception because its cause disappeared (e.g. the late payout arrived). */
+export async function closeExceptionAutomatically(
+  db: Db,
+  id: number,
+  reason: string,
+  now: Instant,
+  runId: number | null = null,
+): Promise<void> {
+  const result = await db
+    .updateTable('exceptions')
+    .set({ status: 'resolved', resolved_by: 'system', resolution_note: reason, closed_at: now, updated_at: now, last_run_id: runId })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) > 0) await addEvent(db, id, 'auto_closed', reason, now, runId);
+}
+
+/** A user's decision: resolve or ignore an open exception with a note. Kept in the audit trail. */
+export async function decideException(
+  db: Db,
+  id: number,
+  decision: { status: 'resolved' | 'ignored'; note: string; actor: string },
+  now: Instant,
+): Promise<LedgerException> {
+  const row = await db.selectFrom('exceptions').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new UsageError(`exception ${id} does not exist`);
+  if (row.status !== 'open') {
+    throw new UsageError(`exception ${id} is already ${row.status} (${row.resolution_note ?? 'no note'})`);
+  }
+  await db
+    .updateTable('exceptions')
+    .set({
+      status: decision.status,
+      resolved_by: 'user',
+      resolution_note: decision.note,
+      closed_at: now,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
+  await addEvent(db, id, decision.status, decision.note, now, null);
+  await db
+    .insertInto('audit_log')
+    .values({
+      at: now,
+      actor: decision.actor,
+      action: decision.status === 'resolved' ? 'resolve' : 'ignore',
+      payout_id: row.payout_id,
+      internal_record_id: row.internal_record_id,
+      exception_id: id,
+      details: toJson({ note: decision.note, kind: row.kind }),
+    })
+    .execute();
+  const updated = await db.selectFrom('exceptions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return exceptionFromRow(updated);
+}
+
+async function addEvent(db: Db, exceptionId: number, event: string, note: string | null, now: Instant, runId: number | null): Promise<void> {
+  await db.insertInto('exception_events').values({ exception_id: exceptionId, at: now, event, note, run_id: runId }).execute();
+}

@@ -1,0 +1,159 @@
+/**
+ * The ledger: one Kysely instance over SQLite (default) or PostgreSQL, with
+ * the schema migrated on open. Everything that reads or writes payouts,
+ * records, exceptions, balances, alerts or job runs goes through a Ledger.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database, { type Database as BetterSqlite } from 'better-sqlite3';
+import { Kysely, type Transaction } from 'kysely';
+import type pg from 'pg';
+import { LedgerError, RuntimeFailure } from '../shared/errors.js';
+import { migrateLedger } from './migrate.js';
+import { createPostgresDialect, createPostgresPool, redactPostgresUrl } from './postgres-dialect.js';
+import type { LedgerDatabase } from './schema.js';
+import { LedgerSqliteDialect } from './sqlite-dialect.js';
+
+export type LedgerDialect = 'sqlite' | 'postgres';
+export type LedgerDb = Kysely<LedgerDatabase>;
+export type LedgerTransaction = Transaction<LedgerDatabase>;
+
+export interface OpenLedgerOptions {
+  /** `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
+  url: string;
+  busyTimeoutMs?: number;
+  poolSize?: number;
+  /** Apply pending migrations (default true: every command does). */
+  migrate?: boolean;
+  /** Relative SQLite paths are resolved from here (default: the working directory). */
+  baseDir?: string;
+}
+
+export class Ledger {
+  readonly db: LedgerDb;
+  readonly dialect: LedgerDialect;
+  /** Where the ledger lives, safe to print (no password). */
+  readonly location: string;
+  readonly #sqlite: BetterSqlite | undefined;
+  #closed = false;
+
+  constructor(db: LedgerDb, dialect: LedgerDialect, location: string, sqlite?: BetterSqlite) {
+    this.db = db;
+    this.dialect = dialect;
+    this.location = location;
+    this.#sqlite = sqlite;
+  }
+
+  /**
+   * Runs `fn` with the raw better-sqlite3 handle while holding Kysely's only
+   * SQLite connection, so no Kysely transaction can interleave with it. For
+   * hot bulk paths (prepared statements inside `raw.transaction(...)`), which
+   * must be synchronous. Never call it from inside a Kysely transaction.
+   */
+  async withSqlite<T>(fn: (raw: BetterSqlite) => T): Promise<T> {
+    const raw = this.#sqlite;
+    if (!raw) throw new Error('withSqlite is only available on a SQLite ledger');
+    return this.db.connection().execute(async () => fn(raw));
+  }
+
+  /** One transaction; a thrown error rolls everything in it back. */
+  transaction<T>(fn: (trx: LedgerTransaction) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.destroy();
+  }
+}
+
+export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
+  const ledger = options.url.startsWith('sqlite:') ? openSqlite(options) : await openPostgres(options);
+  if (options.migrate !== false) {
+    try {
+      await migrateLedger(ledger);
+    } catch (error) {
+      await ledger.close().catch(() => undefined);
+      throw error;
+    }
+  }
+  return ledger;
+}
+
+function sqlitePath(url: string): string {
+  const rest = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  if (rest === '') throw new LedgerError('database.url "sqlite:" needs a path, e.g. "sqlite:./data/ledger.db"');
+  return rest;
+}
+
+function openSqlite(options: OpenLedgerOptions): Ledger {
+  const file = sqlitePath(options.url);
+  const inMemory = file === ':memory:';
+  const location = inMemory ? 'sqlite::memory:' : path.resolve(options.baseDir ?? process.cwd(), file);
+  if (!inMemory) {
+    try {
+      mkdirSync(path.dirname(location), { recursive: true });
+    } catch (error) {
+      throw new LedgerError(
+        `ledger: cannot create the folder ${path.dirname(location)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        { cause: error },
+      );
+    }
+  }
+  let raw: BetterSqlite;
+  try {
+    raw = new Database(inMemory ? ':memory:' : location, { timeout: options.busyTimeoutMs ?? 5000 });
+  } catch (error) {
+    throw sqliteOpenError(location, error);
+  }
+  try {
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('foreign_keys = ON');
+    raw.pragma('cache_size = -65536');
+  } catch (error) {
+    raw.close();
+    throw sqliteOpenError(location, error);
+  }
+  const db = new Kysely<LedgerDatabase>({ dialect: new LedgerSqliteDialect(raw) });
+  return new Ledger(db, 'sqlite', location, raw);
+}
+
+/** Maps SQLite's open-time failures to one-line messages naming the file. */
+export function sqliteOpenError(location: string, error: unknown): LedgerError | RuntimeFailure {
+  const code = (error as { code?: string }).code ?? '';
+  const message = (error as Error).message ?? String(error);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new LedgerError(`ledger: ${location} is not a usable SQLite database (${message})`, { cause: error });
+  }
+  if (code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM') {
+    return new LedgerError(`ledger: cannot open ${location} for writing (${message})`, { cause: error });
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
+    return new RuntimeFailure(`ledger: I/O error on ${location} (${message})`, { cause: error });
+  }
+  return new LedgerError(`ledger: cannot open ${location} (${message})`, { cause: error });
+}
+
+async function openPostgres(options: OpenLedgerOptions): Promise<Ledger> {
+  const location = redactPostgresUrl(options.url);
+  let pool: pg.Pool;
+  try {
+    pool = createPostgresPool({ url: options.url, poolSize: options.poolSize ?? 10 });
+  } catch (error) {
+    throw new LedgerError(`ledger: ${location} is not a usable PostgreSQL URL (${(error as Error).message})`);
+  }
+  // A pool emits 'error' when an idle client dies; without a listener that kills the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<LedgerDatabase>({ dialect: createPostgresDialect(pool) });
+  try {
+    await db.connection().execute(async (conn) => {
+      await conn.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
+    });
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw new RuntimeFailure(`ledger: cannot connect to ${location} (${(error as Error).message})`, { cause: error });
+  }
+  return new Ledger(db, 'postgres', location);
+}

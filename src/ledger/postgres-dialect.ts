@@ -1,0 +1,57 @@
+/**
+ * Kysely's PostgreSQL dialect over a `pg` pool whose type parsers return
+ * int8 and numeric as JavaScript numbers: the ledger keeps money in integer
+ * minor units and time in epoch milliseconds, both well inside 2^53, and the
+ * rest of the code expects numbers from either dialect. A value that would
+ * not fit is an error, never a silently rounded amount.
+ */
+import { PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+function toSafeNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) && !(Number.isFinite(value) && text.includes('.'))) {
+    throw new RangeError(`database value ${text} does not fit a JavaScript number`);
+  }
+  return value;
+}
+
+const ledgerTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return toSafeNumber;
+    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export interface PostgresLedgerOptions {
+  url: string;
+  poolSize: number;
+}
+
+export function createPostgresPool(options: PostgresLedgerOptions): pg.Pool {
+  return new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    types: ledgerTypes,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'payout-recon',
+  });
+}
+
+export function createPostgresDialect(pool: pg.Pool): PostgresDialect {
+  return new PostgresDialect({ pool });
+}
+
+/** The URL with its password hidden, for messages. */
+export function redactPostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
