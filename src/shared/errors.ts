@@ -50,23 +50,31 @@ export class InputError extends PayoutReconError {
   readonly exitCode = ExitCode.usage;
   readonly file: string;
   readonly problems: readonly InputProblem[];
-  constructor(file: string, problems: readonly InputProblem[], options?: { cause?: unknown; shown?: number }) {
-    super(formatInputProblems(file, problems, options?.shown ?? 20), options);
+  /** Total number of problems found (`problems` may hold only the first ones). */
+  readonly total: number;
+  constructor(
+    file: string,
+    problems: readonly InputProblem[],
+    options?: { cause?: unknown; shown?: number; total?: number },
+  ) {
+    super(formatInputProblems(file, problems, options?.shown ?? 20, options?.total ?? problems.length), options);
+    this.total = options?.total ?? problems.length;
     this.file = file;
     this.problems = problems;
   }
 }
 
-function formatInputProblems(file: string, problems: readonly InputProblem[], shown: number): string {
-  const only = problems.length === 1 ? problems[0] : undefined;
+function formatInputProblems(file: string, problems: readonly InputProblem[], shown: number, total: number): string {
+  const only = total === 1 ? problems[0] : undefined;
   if (only && only.row === undefined) return `${file}: ${only.message}`;
   const lines = problems.slice(0, shown).map((p) => {
     const where = [p.row !== undefined ? `row ${p.row}` : undefined, p.field].filter(Boolean).join(', ');
     return where ? `  ${where}: ${p.message}` : `  ${p.message}`;
   });
-  const rest = problems.length > shown ? [`  ... and ${problems.length - shown} more`] : [];
-  const noun = problems.length === 1 ? 'problem' : 'problems';
-  return [`${file}: ${problems.length} ${noun}, nothing imported`, ...lines, ...rest].join('\n');
+  const listed = Math.min(shown, problems.length);
+  const rest = total > listed ? [`  ... and ${total - listed} more`] : [];
+  const noun = total === 1 ? 'problem' : 'problems';
+  return [`${file}: ${total} ${noun}, nothing imported`, ...lines, ...rest].join('\n');
 }
 
 /**
