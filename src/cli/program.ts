@@ -7,6 +7,7 @@ import { ExitCode } from '../shared/errors.js';
 import type { CliState } from './action.js';
 import type { CliIo } from './context.js';
 import { registerBalanceCommand } from './commands/balance.js';
+import { registerCopyLedgerCommand } from './commands/copy-ledger.js';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerExceptionsCommand } from './commands/exceptions.js';
@@ -37,6 +38,7 @@ const COMMANDS: readonly CommandRegistration[] = [
   registerReportCommand,
   registerDaemonCommand,
   registerDemoCommand,
+  registerCopyLedgerCommand,
 ];
 
 export function buildProgram(state: CliState): Command {
