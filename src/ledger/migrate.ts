@@ -36,6 +36,13 @@ export async function migrateLedger(ledger: Ledger): Promise<MigrateOutcome> {
 
 async function runMigrator(db: Kysely<unknown>, location: string): Promise<MigrateOutcome> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations }) } });
+  // Look before taking the write lock: every command opens the ledger, and a
+  // busy writer (the daemon) must not make a read-only command wait or fail.
+  const known = await migrator.getMigrations().catch(() => undefined);
+  if (known && known.length > 0 && known.every((m) => m.executedAt !== undefined)) {
+    await assertNoUnknownMigrations(db, location);
+    return { applied: [], current: known.map((m) => m.name) };
+  }
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw migrationError(location, error, results);
   const current = (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined).map((m) => m.name);
@@ -43,6 +50,13 @@ async function runMigrator(db: Kysely<unknown>, location: string): Promise<Migra
     applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
     current,
   };
+}
+
+/** A ledger migrated by a newer payout-recon has migrations this build does not know. */
+async function assertNoUnknownMigrations(db: Kysely<unknown>, location: string): Promise<void> {
+  const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  const unknown = rows.rows.map((r) => r.name).filter((name) => !Object.hasOwn(migrations, name));
+  if (unknown.length > 0) throw migrationError(location, new Error(`previously executed migration ${unknown[0]} is missing`), undefined);
 }
 
 function migrationError(location: string, error: unknown, results: MigrationResult[] | undefined): Error {
