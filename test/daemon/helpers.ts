@@ -1,7 +1,9 @@
 /** Helpers for daemon tests: waiting, configs, in-process and child-process daemons, reading runs back. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseConfigValue } from '../../src/config/load-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { JobAlertHook } from '../../src/daemon/job-alerts.js';
@@ -114,6 +116,8 @@ export function countBy<T>(items: readonly T[], key: (item: T) => string | numbe
 }
 
 const LAUNCHER = path.join(PROJECT_ROOT, 'test/daemon/fixtures/daemon-main.ts');
+/** tsx's loader, by absolute URL: `--import tsx` would resolve from the child's working directory. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface DaemonProcess {
   readonly child: ChildProcess;
@@ -140,7 +144,7 @@ export function spawnDaemon(options: { cwd: string; config: Record<string, unkno
   if (options.spec) {
     const specPath = path.join(options.cwd, `${name}.spec.json`);
     writeFileSync(specPath, JSON.stringify(options.spec));
-    args = ['--import', 'tsx', LAUNCHER, '--config', configPath, '--spec', specPath, '--verbose'];
+    args = ['--import', TSX, LAUNCHER, '--config', configPath, '--spec', specPath, '--verbose'];
   } else {
     args = [path.join(PROJECT_ROOT, 'bin/payout-recon.js'), '--config', configPath, ...(options.args ?? []), 'daemon'];
   }
