@@ -20,8 +20,8 @@ afterEach(() => {
   for (const p of running.splice(0)) p.kill('SIGKILL');
 });
 
-function spawn(...args: Parameters<typeof spawnDaemon>): DaemonProcess {
-  const p = spawnDaemon(...args);
+async function spawn(...args: Parameters<typeof spawnDaemon>): Promise<DaemonProcess> {
+  const p = await spawnDaemon(...args);
   running.push(p);
   return p;
 }
@@ -36,7 +36,7 @@ async function exitOf(p: DaemonProcess): Promise<number> {
 describe('payout-recon daemon (the built binary)', () => {
   it('serves /healthz on the port it logs, and exits 0 on SIGTERM', async () => {
     const cwd = tempDir();
-    const p = spawn({ cwd, config: daemonConfigObject('sqlite:./data/ledger.db') });
+    const p = await spawn({ cwd, config: daemonConfigObject('sqlite:./data/ledger.db') });
     const url = await p.url();
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
@@ -49,7 +49,7 @@ describe('payout-recon daemon (the built binary)', () => {
 
   it('--json prints one JSON document when it stops (SIGINT)', async () => {
     const cwd = tempDir();
-    const p = spawn({ cwd, config: daemonConfigObject('sqlite:./ledger.db', { replicaId: 'blue' }), args: ['--json'] });
+    const p = await spawn({ cwd, config: daemonConfigObject('sqlite:./ledger.db', { replicaId: 'blue' }), args: ['--json'] });
     await p.url();
     p.child.kill('SIGINT');
     expect(await exitOf(p)).toBe(0);
@@ -62,7 +62,7 @@ describe('payout-recon daemon (the built binary)', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const config = { ...daemonConfigObject('sqlite:./ledger.db'), server: { host: '127.0.0.1', port } };
-      const p = spawn({ cwd: tempDir(), config });
+      const p = await spawn({ cwd: tempDir(), config });
       expect(await p.exited).toBe(1);
       expect(p.stderr()).toContain(`server: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
     } finally {
@@ -95,7 +95,7 @@ for (const dialect of DIALECTS) {
       const { ledger, url } = test;
       const cwd = tempDir();
       const bulk = { name: 'bulk', kind: 'write' as const, batches: 40, rowsPerBatch: 5, rowDelayMs: 20 };
-      const p = spawn({ cwd, config: daemonConfigObject(url), spec: { schedule: { bulk: YEARLY }, jobs: [bulk] } });
+      const p = await spawn({ cwd, config: daemonConfigObject(url), spec: { schedule: { bulk: YEARLY }, jobs: [bulk] } });
       await waitFor(async () => (await testRows(ledger, 'bulk')).length >= 10, 'two committed batches');
       p.child.kill('SIGTERM');
       expect(await exitOf(p)).toBe(0);
@@ -110,7 +110,7 @@ for (const dialect of DIALECTS) {
       expect(runs[0]!.finished_at).not.toBeNull();
       expect(await jobState(ledger, 'bulk')).toMatchObject({ lease_owner: null, lease_expires_at: null, last_tick_at: null });
 
-      const again = spawn({ cwd, name: 'again', config: daemonConfigObject(url), spec: { schedule: { bulk: YEARLY }, jobs: [{ ...bulk, batches: 2 }] } });
+      const again = await spawn({ cwd, name: 'again', config: daemonConfigObject(url), spec: { schedule: { bulk: YEARLY }, jobs: [{ ...bulk, batches: 2 }] } });
       await waitFor(async () => (await jobRuns(ledger, 'bulk')).some((r) => r.outcome === 'succeeded'), 'the re-run');
       again.child.kill('SIGTERM');
       expect(await exitOf(again)).toBe(0);
@@ -128,7 +128,7 @@ for (const dialect of DIALECTS) {
         schedule: { stuck: YEARLY },
         jobs: [{ name: 'stuck', kind: 'write', batches: 1, rowsPerBatch: 40, rowDelayMs: 100, ignoreAbort: true }],
       };
-      const p = spawn({ cwd: tempDir(), config: daemonConfigObject(url, { shutdownGraceSeconds: 1 }), spec });
+      const p = await spawn({ cwd: tempDir(), config: daemonConfigObject(url, { shutdownGraceSeconds: 1 }), spec });
       await waitFor(async () => (await jobRuns(ledger, 'stuck')).some((r) => r.outcome === 'running'), 'the run to start');
       await sleep(300);
       p.child.kill('SIGTERM');
@@ -150,8 +150,8 @@ for (const dialect of DIALECTS) {
         jobs: [{ name: 'tick', kind: 'write', batches: 1, rowsPerBatch: 1, rowDelayMs: 30 }],
       };
       const cwd = tempDir();
-      const a = spawn({ cwd, name: 'a', config: daemonConfigObject(url, { replicaId: 'A', leaseSeconds: 2 }), spec });
-      const b = spawn({ cwd, name: 'b', config: daemonConfigObject(url, { replicaId: 'B', leaseSeconds: 2 }), spec });
+      const a = await spawn({ cwd, name: 'a', config: daemonConfigObject(url, { replicaId: 'A', leaseSeconds: 2 }), spec });
+      const b = await spawn({ cwd, name: 'b', config: daemonConfigObject(url, { replicaId: 'B', leaseSeconds: 2 }), spec });
       await Promise.all([a.url(), b.url()]);
       const bothUp = Date.now();
       await waitFor(
@@ -184,9 +184,9 @@ for (const dialect of DIALECTS) {
         jobs: [{ name: 'long', kind: 'write', batches: 200, rowsPerBatch: 1, rowDelayMs: 10, batchPauseMs: 50 }],
       };
       const cwd = tempDir();
-      const a = spawn({ cwd, name: 'a', config: daemonConfigObject(url, { replicaId: 'A', leaseSeconds: 2 }), spec });
+      const a = await spawn({ cwd, name: 'a', config: daemonConfigObject(url, { replicaId: 'A', leaseSeconds: 2 }), spec });
       await waitFor(async () => (await testRows(ledger, 'long')).length >= 3, 'replica A to be writing');
-      const b = spawn({ cwd, name: 'b', config: daemonConfigObject(url, { replicaId: 'B', leaseSeconds: 2 }), spec });
+      const b = await spawn({ cwd, name: 'b', config: daemonConfigObject(url, { replicaId: 'B', leaseSeconds: 2 }), spec });
       await b.url();
       await sleep(1000);
       // B found the job running on A (a live lease) and left it alone.

@@ -1,9 +1,8 @@
 /** Helpers for daemon tests: waiting, configs, in-process and child-process daemons, reading runs back. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { parseConfigValue } from '../../src/config/load-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { JobAlertHook } from '../../src/daemon/job-alerts.js';
@@ -115,9 +114,38 @@ export function countBy<T>(items: readonly T[], key: (item: T) => string | numbe
   return counts;
 }
 
-const LAUNCHER = path.join(PROJECT_ROOT, 'test/daemon/fixtures/daemon-main.ts');
-/** tsx's loader, by absolute URL: `--import tsx` would resolve from the child's working directory. */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const LAUNCHER_SOURCE = path.join(PROJECT_ROOT, 'test/daemon/fixtures/daemon-main.ts');
+let launcher: Promise<string> | undefined;
+
+/**
+ * The test launcher as one ES module (our sources bundled, packages left to
+ * node_modules): starts as fast as the built binary, where a TypeScript
+ * loader would resolve every Kysely file through its hooks on each start.
+ */
+function testLauncher(): Promise<string> {
+  launcher ??= (async () => {
+    const dir = path.join(PROJECT_ROOT, 'node_modules/.cache/payout-recon-tests');
+    mkdirSync(dir, { recursive: true });
+    const result = await build({
+      entryPoints: [LAUNCHER_SOURCE],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'inline',
+      write: false,
+      logLevel: 'silent',
+    });
+    const file = path.join(dir, 'daemon-main.mjs');
+    // Test files in parallel workers may bundle at once: whole files only.
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, result.outputFiles[0]!.contents);
+    renameSync(temporary, file);
+    return file;
+  })();
+  return launcher;
+}
 
 export interface DaemonProcess {
   readonly child: ChildProcess;
@@ -134,9 +162,15 @@ export interface DaemonProcess {
 /**
  * Runs a daemon as a child process: `bin/payout-recon.js daemon` when `spec`
  * is omitted (the real binary), else the test launcher with the spec's jobs
- * (the same command code, run from the sources).
+ * (the same command code, bundled from the sources).
  */
-export function spawnDaemon(options: { cwd: string; config: Record<string, unknown>; spec?: TestDaemonSpec; name?: string; args?: string[] }): DaemonProcess {
+export async function spawnDaemon(options: {
+  cwd: string;
+  config: Record<string, unknown>;
+  spec?: TestDaemonSpec;
+  name?: string;
+  args?: string[];
+}): Promise<DaemonProcess> {
   const name = options.name ?? 'daemon';
   const configPath = path.join(options.cwd, `${name}.config.json`);
   writeFileSync(configPath, JSON.stringify(options.config));
@@ -144,7 +178,7 @@ export function spawnDaemon(options: { cwd: string; config: Record<string, unkno
   if (options.spec) {
     const specPath = path.join(options.cwd, `${name}.spec.json`);
     writeFileSync(specPath, JSON.stringify(options.spec));
-    args = ['--import', TSX, LAUNCHER, '--config', configPath, '--spec', specPath, '--verbose'];
+    args = [await testLauncher(), '--config', configPath, '--spec', specPath, '--verbose'];
   } else {
     args = [path.join(PROJECT_ROOT, 'bin/payout-recon.js'), '--config', configPath, ...(options.args ?? []), 'daemon'];
   }
