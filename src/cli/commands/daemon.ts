@@ -8,6 +8,7 @@ import { Daemon, type ShutdownReport } from '../../daemon/daemon.js';
 import { JobRegistry } from '../../daemon/jobs.js';
 import { type DaemonServices, type DaemonWiring, productionWiring } from '../../daemon/wiring.js';
 import { type Ledger, openLedger } from '../../ledger/ledger.js';
+import { describeError } from '../../shared/errors.js';
 import { type CliState, type CommandOutcome, commandAction } from '../action.js';
 import type { CommandContext } from '../context.js';
 
@@ -21,20 +22,23 @@ export function registerDaemonCommand(program: Command, state: CliState): void {
 /** The daemon command with the given jobs and routes (tests run it with their own). */
 export async function runDaemonCommand(ctx: CommandContext, wiring: DaemonWiring): Promise<CommandOutcome> {
   const { config } = ctx;
-  const open = (migrate: boolean) =>
+  const open = (migrate: boolean, poolSize: number) =>
     openLedger({
       url: config.database.url,
       busyTimeoutMs: config.database.busyTimeoutMs,
-      // Jobs, lease renewals and health checks run side by side.
-      poolSize: config.database.poolSize,
+      poolSize,
       migrate,
       baseDir: ctx.io.cwd,
     });
-  const ledger = await open(true);
+  const ledger = await open(true, config.database.poolSize);
   let healthLedger: Ledger | undefined;
   let report: ShutdownReport | undefined;
+  // A stray promise rejection in a job must not take the other jobs down with the process.
+  const onUnhandled = (reason: unknown) => ctx.log.error('unhandled promise rejection', { error: describeError(reason) });
+  process.on('unhandledRejection', onUnhandled);
   try {
-    healthLedger = await open(false);
+    // /healthz reads through its own small handle: a job's long SQLite transaction must not delay it.
+    healthLedger = await open(false, 2);
     const services: DaemonServices = { config, ledger, log: ctx.log.child('daemon'), clock: ctx.clock, resolvePath: (p) => ctx.resolvePath(p) };
     const daemon = await Daemon.start({
       config,
@@ -47,7 +51,7 @@ export async function runDaemonCommand(ctx: CommandContext, wiring: DaemonWiring
       log: services.log,
       clock: ctx.clock,
       resolvePath: services.resolvePath,
-      reopenLedger: () => open(false),
+      reopenLedger: () => open(false, 1),
     });
     const stopSignal = untilStopSignal(ctx);
     const signal = await stopSignal.received;
@@ -59,6 +63,7 @@ export async function runDaemonCommand(ctx: CommandContext, wiring: DaemonWiring
       text: report.graceful ? 'daemon stopped' : `daemon stopped; abandoned: ${report.abandoned.join(', ')}`,
     };
   } finally {
+    process.off('unhandledRejection', onUnhandled);
     await healthLedger?.close();
     if (report && !report.graceful) {
       // A job overran the grace: its pending work (a timer, a PostgreSQL client in a transaction)
