@@ -83,7 +83,9 @@ export class JobRunner {
     this.#active.set(job, active);
     active.promise = this.#claimAndRun(definition, tick, trigger, active)
       .catch((error: unknown) => this.#o.log.error(`${job}: unexpected scheduler error`, { error: describeError(error) }))
-      .finally(() => this.#active.delete(job));
+      .finally(() => {
+        if (this.#active.get(job) === active) this.#active.delete(job);
+      });
     return active.promise;
   }
 

@@ -31,7 +31,10 @@ export interface RunningHttpServer {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const server = createServer((req, res) => {
-    void handle(req, res, options);
+    handle(req, res, options).catch((error: unknown) => {
+      options.log.error('could not answer a request', { error: describeError(error) });
+      res.destroy();
+    });
   });
   // Slow or stuck clients must not hold connections forever.
   server.requestTimeout = 30_000;
@@ -83,11 +86,13 @@ function closeServer(server: Server): Promise<void> {
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
   const consumed = { body: false };
+  let url = new URL('http://localhost/');
   let response: HttpResponse;
   try {
+    if (!URL.canParse(req.url ?? '/', 'http://localhost')) throw new HttpError(400, 'the request target is not a valid path');
+    url = new URL(req.url ?? '/', 'http://localhost');
     const match = options.router.match(method, url.pathname);
     if (match.kind === 'not-found') throw new HttpError(404, `no such endpoint: ${url.pathname}`);
     if (match.kind === 'method-not-allowed') {
