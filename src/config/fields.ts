@@ -3,6 +3,7 @@
  * up in the one-line error (`config: smart2pay.settleSeconds must be a
  * non-negative integer`), so every key explains itself the same way.
  */
+import { CronExpressionParser } from 'cron-parser';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { isKnownCurrency } from '../shared/currencies.js';
@@ -43,7 +44,17 @@ export const isoInstant = () =>
 export const cronExpression = () =>
   z
     .string({ error: 'must be a cron expression such as "*/15 * * * *"' })
-    .refine((v) => isValidCron(v), { error: 'must be a cron expression such as "*/15 * * * *"' });
+    // node-cron fires the jobs; cron-parser finds the tick missed while the daemon was down: both must read it.
+    .refine((v) => isValidCron(v) && readsBackwards(v), { error: 'must be a cron expression such as "*/15 * * * *"' });
+
+function readsBackwards(expression: string): boolean {
+  try {
+    CronExpressionParser.parse(expression);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const currencyCode = () =>
   z

@@ -265,19 +265,35 @@ export interface JobRunsTable {
   replica: string | null;
   started_at: Instant;
   finished_at: Instant | null;
-  /** running, succeeded, failed. */
+  /**
+   * running, succeeded, failed, cancelled (stopped by a shutdown; its tick is
+   * run again at the next start), abandoned (its replica died or overran the
+   * shutdown grace; the work it had not committed was rolled back).
+   */
   outcome: string;
   error: string | null;
+  /** JSON summary the job returned. */
   details: Json | null;
+  /** The schedule tick this run was for (0002). */
+  scheduled_at: Instant | null;
+  /** schedule, catch-up (missed while no daemon ran) or takeover (a dead replica's lease) (0002). */
+  trigger: string | null;
 }
 
 export interface JobStateTable {
   job: string;
+  /** Finish time of the last successful run. */
   last_success_at: Instant | null;
+  /** Start time of the last run. */
   last_run_at: Instant | null;
+  /** Failed runs since the last success (shared by every replica). */
   consecutive_failures: number;
+  /** Replica running the job now; null when nobody is. */
   lease_owner: string | null;
+  /** The lease is void after this instant unless renewed: a dead replica's job is taken over. */
   lease_expires_at: Instant | null;
+  /** The schedule tick most recently claimed: one replica wins each tick (0002). */
+  last_tick_at: Instant | null;
 }
 
 export interface LedgerDatabase {

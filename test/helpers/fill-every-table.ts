@@ -84,7 +84,7 @@ export async function fillEveryTable(ledger: Ledger, payouts = 25): Promise<void
       .returning('id')
       .executeTakeFirstOrThrow();
     await trx.insertInto('alert_deliveries').values({ alert_id: alertId, channel: 'webhook', target: 'hooks.example.com', event: 'fired', attempted_at: t0, attempts: 1, ok: 1, http_status: 204, error: null }).execute();
-    await trx.insertInto('job_runs').values({ job: 'sync', replica: 'r1', started_at: t0, finished_at: t0 + 9, outcome: 'succeeded', error: null, details: null }).execute();
-    await trx.insertInto('job_state').values({ job: 'sync', last_success_at: t0 + 9, last_run_at: t0, consecutive_failures: 0, lease_owner: null, lease_expires_at: null }).execute();
+    await trx.insertInto('job_runs').values({ job: 'sync', replica: 'r1', started_at: t0, finished_at: t0 + 9, outcome: 'succeeded', error: null, details: '{"fetched":3}', scheduled_at: t0, trigger: 'schedule' }).execute();
+    await trx.insertInto('job_state').values({ job: 'sync', last_success_at: t0 + 9, last_run_at: t0, consecutive_failures: 0, lease_owner: null, lease_expires_at: null, last_tick_at: t0 }).execute();
   });
 }
