@@ -152,7 +152,7 @@ export async function recordRefundEvidence(
   evidence: readonly RefundEvidence[],
   now: Instant,
   candidates: readonly CandidatePayout[] = [],
-): Promise<{ id: number; outcome: RaiseOutcome; state: RefundState }> {
+): Promise<{ id: number; outcome: RaiseOutcome; state: RefundState; details: RefundDetails }> {
   const fingerprint = refundFingerprint(subject);
   const existing = await db.selectFrom('exceptions').select('details').where('fingerprint', '=', fingerprint).executeTakeFirst();
   const previous = existing ? fromJson<Partial<RefundDetails> | null>(existing.details, null) : null;
@@ -172,7 +172,7 @@ export async function recordRefundEvidence(
     now,
   );
   const outcome = outcomes.get(fingerprint)!;
-  return { ...outcome, state: details.state };
+  return { ...outcome, state: details.state, details };
 }
 
 /** The payout fields a suspicion shows, by ledger ID. */

@@ -93,7 +93,7 @@ export function loadPrivateKey(file: string, configKey = 'smartglocal.privateKey
     );
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new ConfigError(`${configKey}: the key file ${file} holds a ${key.asymmetricKeyType ?? 'non-RSA'} key; Smart Glocal signs with RSA`);
+    throw new ConfigError(`${configKey}: the key file ${file} holds a key of type ${key.asymmetricKeyType ?? 'unknown'}, not RSA (Smart Glocal signs with RSA)`);
   }
   return key;
 }
@@ -108,7 +108,7 @@ export function loadPublicKey(file: string, configKey = 'smartglocal.providerPub
     throw new ConfigError(`${configKey}: the key file ${file} is not a PEM public key or certificate`, { cause: error });
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new ConfigError(`${configKey}: the key file ${file} holds a ${key.asymmetricKeyType ?? 'non-RSA'} key; Smart Glocal signs with RSA`);
+    throw new ConfigError(`${configKey}: the key file ${file} holds a key of type ${key.asymmetricKeyType ?? 'unknown'}, not RSA (Smart Glocal signs with RSA)`);
   }
   return key;
 }
