@@ -165,13 +165,13 @@ export interface WebhookReceiver {
 
 /** A real HTTP server that records the JSON it receives (answers 200 unless told to fail). */
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
-  let failures: { status: number; times: number } | null = null;
+  const state: { failure: { status: number; times: number } | null } = { failure: null };
   const receiver: WebhookReceiver = {
     url: '',
     received: [],
     hits: 0,
     failNext: (status, times) => {
-      failures = { status, times };
+      state.failure = { status, times };
     },
     close: async () => {
       server.closeAllConnections();
@@ -183,7 +183,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       receiver.hits += 1;
-      const failure = failures as { status: number; times: number } | null;
+      const failure = state.failure;
       if (failure && failure.times > 0) {
         failure.times -= 1;
         res.writeHead(failure.status).end('nope');
