@@ -89,8 +89,8 @@ for (const dialect of DIALECTS) {
           expect.objectContaining({
             source: 'balance',
             increase: 120_00,
-            from: expect.objectContaining({ amount: 10_000_00 }),
-            to: expect.objectContaining({ amount: 10_120_00 }),
+            from: expect.objectContaining({ amount: 10_000_00 }) as unknown,
+            to: expect.objectContaining({ amount: 10_120_00 }) as unknown,
             debited: 0,
             released: 0,
           }),
@@ -123,7 +123,7 @@ for (const dialect of DIALECTS) {
       ]);
       expect(await exceptions(t.ledger)).toEqual([]);
       const topup = await t.ledger.db.selectFrom('balance_movements').selectAll().executeTakeFirstOrThrow();
-      expect(JSON.parse(topup.details!)).toMatchObject({ seen_on_balance: expect.any(Object) });
+      expect(JSON.parse(topup.details!)).toMatchObject({ seen_on_balance: expect.any(Object) as unknown });
       // The same amount coming back once more is no longer the top-up: it is the refund.
       sb.sandbox.plantManualRefund({ amount: 120_00, currency: 'EUR' });
       await cli('balance');
@@ -198,7 +198,7 @@ for (const dialect of DIALECTS) {
       await runRefundMonitor(t.ledger, 'EUR', RULES, T0 + 2 * HOUR);
       const [e] = await exceptions(t.ledger);
       expect(e).toMatchObject({ kind: 'unexplained_balance_change' });
-      expect(e!.details).toMatchObject({ amount: 33_33, candidates: [], reason: expect.stringMatching(/^no succeeded bank payout \(or up to 3 together\)/) });
+      expect(e!.details).toMatchObject({ amount: 33_33, candidates: [], reason: expect.stringMatching(/^no succeeded bank payout \(or up to 3 together\)/) as unknown });
     });
 
     it('a unique combination of payouts: each of them is suspected, with the others as candidates', async () => {
