@@ -3,8 +3,9 @@
  * per condition:
  * - status history by observation time: the payouts debited or released
  *   between two balance snapshots;
- * - payouts by currency, status and final time: payouts still to be debited
- *   (projected shortfall) and succeeded payouts a refund may belong to;
+ * - payouts by currency, status, method, amount and final time: payouts
+ *   still to be debited (projected shortfall), and succeeded bank payouts of
+ *   a given amount that a refund may be;
  * - payouts by currency and creation time: the recent payout rate (runway)
  *   and debits at creation;
  * - a partial unique index so two runs at once cannot both fire one condition.
@@ -15,7 +16,11 @@ import { sql } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   const s = db.schema;
   await s.createIndex('payout_status_history_observed_idx').on('payout_status_history').column('observed_at').execute();
-  await s.createIndex('payouts_currency_status_final_idx').on('payouts').columns(['currency', 'status', 'final_at']).execute();
+  await s
+    .createIndex('payouts_refund_candidates_idx')
+    .on('payouts')
+    .columns(['currency', 'status', 'method', 'amount', 'final_at'])
+    .execute();
   await s.createIndex('payouts_currency_created_idx').on('payouts').columns(['currency', 'created_at']).execute();
   await s
     .createIndex('alerts_one_firing_per_condition')
@@ -30,7 +35,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const name of [
     'alerts_one_firing_per_condition',
     'payouts_currency_created_idx',
-    'payouts_currency_status_final_idx',
+    'payouts_refund_candidates_idx',
     'payout_status_history_observed_idx',
   ]) {
     await db.schema.dropIndex(name).execute();

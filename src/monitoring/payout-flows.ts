@@ -37,10 +37,13 @@ export async function payoutsWatermark(db: Db): Promise<Instant | null> {
 
 /** Payouts debited and released back in `(from, to]`, per the debit rule. */
 export async function payoutFlows(db: Db, currency: string, from: Instant, to: Instant, debitOn: DebitRule): Promise<PayoutFlows> {
+  // CROSS JOIN makes SQLite drive the join from the history rows of the
+  // interval (observed_at index), not from every payout of the currency.
   const history = () =>
     db
       .selectFrom('payout_status_history as h')
-      .innerJoin('payouts as p', 'p.id', 'h.payout_id')
+      .crossJoin('payouts as p')
+      .whereRef('p.id', '=', 'h.payout_id')
       .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('p.amount'), eb.lit(0)).as('total'))
       .where('h.observed_at', '>', from)
       .where('h.observed_at', '<=', to)

@@ -40,7 +40,7 @@ import {
   type RefundEvidence,
 } from './refund-suspicions.js';
 import { findExactSubsets } from './subset-sum.js';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 export interface RefundMonitorRules {
   debitOn: DebitRule;
@@ -89,6 +89,15 @@ const COMBINATION_CANDIDATES = 20_000;
 /** Intervals evaluated per currency per run (a long outage catches up over several runs). */
 const MAX_INTERVALS = 2_000;
 
+const REFUND_LOCK_KEY = 7_264_115; // any constant shared by every replica
+
+/** A 32-bit lock key per currency code. */
+function currencyLockKey(currency: string): number {
+  let key = 0;
+  for (const ch of currency) key = (key * 31 + ch.charCodeAt(0)) | 0;
+  return key;
+}
+
 export function refundStateKey(currency: string): string {
   return `monitor:refunds:${currency}`;
 }
@@ -125,6 +134,8 @@ export async function runRefundMonitor(
   if (snapshots.length < 2) return outcome;
   try {
     outcome.evaluated = await ledger.transaction(async (trx) => {
+      // PostgreSQL replicas: one evaluation per currency at a time (SQLite's BEGIN IMMEDIATE already serialises).
+      if (ledger.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${REFUND_LOCK_KEY}, ${currencyLockKey(currency)})`.execute(trx);
       const state = fromJson<MonitorState>(stateRow?.details ?? null, { carry: [] });
       let carry = state.carry;
       const results: IntervalOutcome[] = [];

@@ -133,7 +133,7 @@ export function balanceText(result: BalanceMonitorResult): string {
     lines.push('Alerts:');
     for (const a of [...firing, ...resolved]) {
       const note = a.event === null ? 'still firing, already notified' : a.event;
-      lines.push(`  [${a.severity}] ${a.conditionKey} (${note}): ${a.text}`);
+      lines.push(`  [${a.severity}] ${a.conditionKey} (${note}): ${a.text.replace(/^Resolved: /, '')}`);
     }
   } else {
     lines.push('No alerts.');
