@@ -19,6 +19,7 @@ interface BalanceJson {
   taken_at: string;
   balances: { currency: string; amount: string; threshold: string | null; projected: string }[];
   alerts: { kind: string; message: string; severity: string; condition_key: string; state: string; notified: string | null }[];
+  resolved_alerts: { kind: string; message: string; condition_key: string; state: string; notified: string | null }[];
   deliveries: { sent: number; failed: number; details: { channel: string; target: string | null; ok: boolean; attempts: number; error: string | null }[] };
 }
 
@@ -62,7 +63,7 @@ for (const dialect of DIALECTS) {
         ['USD', '100.00', null],
       ]);
       for (const run of runs) {
-        expect(run.alerts.filter((a) => a.state === 'firing').map((a) => a.condition_key)).toEqual(['low_balance:EUR']);
+        expect(run.alerts.map((a) => a.condition_key)).toEqual(['low_balance:EUR']);
       }
       expect(runs.map((r) => r.alerts[0]!.notified)).toEqual(['fired', null, null]);
       expect(hook.received).toHaveLength(1);
@@ -80,7 +81,8 @@ for (const dialect of DIALECTS) {
 
       sb.sandbox.topUp('EUR', 10_000_00, 'WIRE-7');
       const after = await balance(cwd);
-      expect(after.alerts).toEqual([expect.objectContaining({ kind: 'low_balance', state: 'resolved', notified: 'resolved' })]);
+      expect(after.alerts).toEqual([]);
+      expect(after.resolved_alerts).toEqual([expect.objectContaining({ kind: 'low_balance', state: 'resolved', notified: 'resolved' })]);
       await balance(cwd);
       expect(hook.received.map((r) => r.event)).toEqual(['fired', 'resolved']);
       expect(hook.received[1]!.text).toBe('Resolved: The EUR prefunding balance is EUR 14,200.00, back above the EUR 5,000.00 threshold.');
@@ -123,7 +125,8 @@ for (const dialect of DIALECTS) {
       const creation = project({ debitOn: 'creation' });
       const second = await balance(creation);
       expect(second.balances[0]).toMatchObject({ projected: '6000.00' });
-      expect(second.alerts.map((a) => [a.condition_key, a.state])).toEqual([['projected_shortfall:EUR', 'resolved']]);
+      expect(second.alerts).toEqual([]);
+      expect(second.resolved_alerts.map((a) => [a.condition_key, a.state])).toEqual([['projected_shortfall:EUR', 'resolved']]);
     });
 
     it('runway: alerts when the balance lasts fewer business days than a top-up takes, saying until when', async () => {

@@ -145,7 +145,7 @@ for (const dialect of DIALECTS) {
       const [closed] = await exceptions(t.ledger);
       expect(closed).toMatchObject({ status: 'resolved', resolved_by: 'system', resolution_note: 'the balance increase was top-up WIRE-9 (EUR 120.00), imported later' });
       const third = await cli('balance');
-      expect((third.alerts as { kind: string; state: string; notified: string }[]).find((a) => a.kind === 'suspected_manual_refund')).toMatchObject({
+      expect((third.resolved_alerts as { kind: string; state: string; notified: string }[]).find((a) => a.kind === 'suspected_manual_refund')).toMatchObject({
         state: 'resolved',
         notified: 'resolved',
       });

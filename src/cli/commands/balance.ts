@@ -88,7 +88,10 @@ export function balanceJson(result: BalanceMonitorResult) {
     balances: result.assessments.map((a) =>
       assessmentJson(a, result.balances.find((b) => b.currency === a.currency)?.walletIds ?? []),
     ),
-    alerts: result.alerts.alerts.map(alertJson),
+    /** Conditions that hold now (announced this run or earlier). */
+    alerts: result.alerts.alerts.filter((a) => a.state === 'firing').map(alertJson),
+    /** Conditions that cleared in this run (a `resolved` message was sent). */
+    resolved_alerts: result.alerts.alerts.filter((a) => a.state === 'resolved').map(alertJson),
     refunds: result.refunds.map(refundJson),
     deliveries: {
       sent: webhooks.filter((d) => d.ok).length,
