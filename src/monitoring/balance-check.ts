@@ -196,3 +196,18 @@ export async function runBalanceCheck(
   const balances = await storeBalanceSnapshot(ledger, wallets, takenAt);
   return runBalanceMonitors(ledger, balances, { config, log: options.log, clock: options.clock });
 }
+
+/** A small summary of a balance check, e.g. for the daemon's `job_runs.details`. */
+export function summarizeBalanceCheck(result: BalanceMonitorResult): Record<string, string | number | boolean | null> {
+  const evaluated = result.refunds.flatMap((r) => r.evaluated);
+  return {
+    currencies: result.balances.map((b) => b.currency).join(','),
+    alerts_firing: result.alerts.alerts.filter((a) => a.state === 'firing').length,
+    alerts_resolved: result.alerts.alerts.filter((a) => a.state === 'resolved').length,
+    notifications: result.alerts.notifications.length,
+    failed_deliveries: result.alerts.failedDeliveries.length,
+    refund_intervals_checked: evaluated.length,
+    suspected_manual_refunds: evaluated.filter((i) => i.verdict === 'suspected_manual_refund').length,
+    unexplained_balance_changes: evaluated.filter((i) => i.verdict === 'unexplained_balance_change').length,
+  };
+}

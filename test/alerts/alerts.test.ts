@@ -91,3 +91,39 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+for (const dialect of DIALECTS) {
+  describeDialect(dialect, 'job failure alerts for the daemon', () => {
+    let t: TestLedger;
+    let hook: WebhookReceiver;
+    beforeEach(async () => {
+      t = await createTestLedger(dialect);
+      hook = await startWebhookReceiver();
+    });
+    afterEach(async () => {
+      await hook.close();
+      await t.cleanup();
+    });
+
+    it('a failing job fires once per condition, reminds, and resolves on the first success', async () => {
+      const { jobFailureAlerts } = await import('../../src/alerts/job-alerts.js');
+      let now = Date.parse('2026-11-21T10:00:00Z');
+      const config = parseConfigValue({ alerts: { webhooks: [hook.url], reminderHours: 1 } });
+      const alerts = jobFailureAlerts({ config, ledger: t.ledger, log: createLogger({ write: () => undefined }), clock: () => now });
+      const failing = (n: number) => ({ job: 'sync', consecutiveFailures: n, threshold: 3, error: 'smart2pay: HTTP 503', replica: 'r1', at: now });
+      await alerts.jobFailing(failing(4));
+      now += 10 * 60_000;
+      await alerts.jobFailing(failing(5));
+      now += HOUR;
+      await alerts.jobFailing(failing(11));
+      await alerts.jobRecovered({ job: 'sync', previousFailures: 11, replica: 'r1', at: now });
+      expect(hook.received.map((r) => [r.event, r.condition_key, r.severity])).toEqual([
+        ['fired', 'job_failing:sync', 'critical'],
+        ['reminder', 'job_failing:sync', 'critical'],
+        ['resolved', 'job_failing:sync', 'critical'],
+      ]);
+      expect(hook.received[0]!.text).toBe('The sync job failed 4 times in a row (more than 3); last error: smart2pay: HTTP 503');
+      expect(hook.received[2]!.text).toBe('Resolved: The sync job succeeded again after 11 failures in a row.');
+    });
+  });
+}
