@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, nonEmptyString } from '../fields.js';
+import { httpUrl, nonEmptyString, timeZone } from '../fields.js';
 import { httpClientSection } from './http-client.js';
 
 export const smartglocalSection = z.strictObject({
@@ -14,6 +14,17 @@ export const smartglocalSection = z.strictObject({
     .strictObject({
       hash: z.enum(['sha256', 'sha512', 'sha1'], { error: 'must be "sha256", "sha512" or "sha1"' }).default('sha256'),
       encoding: z.enum(['base64', 'hex'], { error: 'must be "base64" or "hex"' }).default('base64'),
+    })
+    .prefault({}),
+  /** The daily report (`import --kind provider-report`); both facts are undocumented, so assumptions. */
+  report: z
+    .strictObject({
+      /** Zone of the report's zone-less `finishedAt` / `transactionDate`. */
+      timezone: timeZone().default('UTC'),
+      /** Which amount column of a `Refund` row is the money back on the balance. */
+      refundAmountColumn: z
+        .enum(['paymentLocalAmount', 'grossLocalAmount'], { error: 'must be "paymentLocalAmount" or "grossLocalAmount"' })
+        .default('paymentLocalAmount'),
     })
     .prefault({}),
   http: httpClientSection,

@@ -43,7 +43,7 @@ export interface ProviderRequest<T> {
 export class MalformedResponseError extends Error {}
 
 /** A failure worth trying again: 429, 5xx, a timeout, a reset connection. */
-class RetryableError extends Error {
+export class RetryableError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
   constructor(message: string, options: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
@@ -81,7 +81,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  * Exponential backoff with decorrelated jitter, except when the provider told
  * us how long to wait (`Retry-After`): then that, capped at `maxDelayMs`.
  */
-class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
+export class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
   readonly #jittered: IBackoffFactory<unknown>;
   readonly #maxDelayMs: number;
   constructor(jittered: IBackoffFactory<unknown>, maxDelayMs: number) {

@@ -1,0 +1,355 @@
+/**
+ * `payout-recon import <file> --kind provider-report`: Smart Glocal's daily
+ * report of successful operations (CSV or XLSX, by e-mail or SFTP), columns
+ * `operationId, transactionDate, finishedAt, typeOfPayment (Advice|Refund),
+ * paymentSessionId, paymentSessionMerchantMetadata, grossLocalAmount,
+ * paymentLocalAmount, feesLocalAmount, currency, RRN`.
+ *
+ * Every row is validated (nothing is imported when one is wrong). `Advice`
+ * rows (payouts) are only counted. Each `Refund` row becomes a
+ * `balance_movements` row of kind `refund` (reference: its `operationId`;
+ * re-importing changes nothing), linked to its payout when the ledger has
+ * exactly one payout with that payment session ID, or else with the
+ * merchant transaction ID found in the merchant metadata; and it raises (or
+ * confirms) the payout's `suspected_manual_refund` with `report` evidence.
+ *
+ * Assumptions (the report format is documented, its semantics are not):
+ * `finishedAt` is wall-clock time in `smartglocal.report.timezone`; the
+ * money back is the absolute value of `smartglocal.report.refundAmountColumn`
+ * (`paymentLocalAmount` by default); amounts are decimals in major units.
+ */
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Ledger } from '../ledger/ledger.js';
+import { fromJson, toJson } from '../ledger/mapping.js';
+import type { LedgerDatabase } from '../ledger/schema.js';
+import { explainEarlierIncrease } from '../monitoring/late-credits.js';
+import { loadSuspectedPayout, recordRefundEvidence } from '../monitoring/refund-suspicions.js';
+import { currencyExponent, isKnownCurrency, normalizeCurrency } from '../shared/currencies.js';
+import { InputError } from '../shared/errors.js';
+import { formatMoney, MoneyFormatError, parseMoney } from '../shared/money.js';
+import { formatInstant, type Instant, parseDateTime } from '../shared/time.js';
+import { fileSha256, recordImport, renameInputError } from './import-file.js';
+import { ProblemCollector } from './tabular/problem-collector.js';
+import { findColumn, openTabularFile, type TabularFormat } from './tabular/tabular-file.js';
+
+export type RefundAmountColumn = 'paymentLocalAmount' | 'grossLocalAmount';
+
+export interface ProviderReportImportOptions {
+  displayName?: string;
+  /** Zone of `finishedAt` / `transactionDate` (config `smartglocal.report.timezone`). */
+  timezone: string;
+  refundAmountColumn: RefundAmountColumn;
+  /** Config `alerts.topupWindowDays`: how far a reported refund may be from the balance increase it explains. */
+  creditWindowDays: number;
+  sheet?: string | undefined;
+  clock: () => Instant;
+}
+
+export interface ProviderReportImportOutcome {
+  kind: 'provider-report';
+  file: string;
+  importId: number;
+  sha256: string;
+  rows: number;
+  advices: number;
+  refunds: number;
+  inserted: number;
+  unchanged: number;
+  /** New refunds linked to a payout of the ledger. */
+  linked: number;
+  /** Payouts whose refund is now confirmed (the report agrees with the balance or the poller). */
+  confirmed: number[];
+  /** Payouts (or reported operations) whose refund is only suspected so far. */
+  suspected: number;
+  closedExceptions: number[];
+}
+
+const AMOUNT_COLUMNS = ['grossLocalAmount', 'paymentLocalAmount', 'feesLocalAmount'] as const;
+
+interface ReportRefund {
+  row: number;
+  operationId: string;
+  occurredAt: Instant;
+  finishedAtText: string;
+  currency: string;
+  amount: number;
+  sessionId: string | null;
+  metadata: string | null;
+  rrn: string | null;
+  amounts: Record<string, string>;
+}
+
+/**
+ * A decimal cell as text. XLSX number cells may carry binary noise
+ * (`12.300000000000001`): rounded to the currency's decimals when the noise
+ * is far below a minor unit, so a number typed as 12.30 reads as 12.30.
+ */
+function decimalText(text: string, currency: string, format: TabularFormat): string {
+  if (format !== 'xlsx' || !/^-?\d+\.\d+(e-?\d+)?$/i.test(text)) return text;
+  const exponent = currencyExponent(currency);
+  const scaled = Number(text) * 10 ** exponent;
+  const rounded = Math.round(scaled);
+  if (Math.abs(scaled - rounded) > 1e-6) return text;
+  return (rounded / 10 ** exponent).toFixed(exponent);
+}
+
+/** The merchant transaction ID in `paymentSessionMerchantMetadata`: the text itself, or a known key of a JSON object. */
+export function merchantReference(metadata: string | null): string | null {
+  if (metadata === null || metadata === '') return null;
+  if (metadata.startsWith('{')) {
+    try {
+      const value = JSON.parse(metadata) as Record<string, unknown>;
+      for (const [key, v] of Object.entries(value)) {
+        if (/^(merchant_?transaction_?id|order_?id|reference)$/i.test(key) && (typeof v === 'string' || typeof v === 'number')) {
+          return String(v);
+        }
+      }
+    } catch {
+      return null;
+    }
+    return null;
+  }
+  return /^[0-9a-zA-Z_-]{1,50}$/.test(metadata) ? metadata : null;
+}
+
+async function findPayout(db: Kysely<LedgerDatabase>, refund: ReportRefund): Promise<{ payoutId: number | null; by: string | null; candidates: number[] }> {
+  if (refund.sessionId !== null) {
+    const rows = await db.selectFrom('payouts').select('id').where('session_id', '=', refund.sessionId).limit(5).execute();
+    if (rows.length === 1) return { payoutId: rows[0]!.id, by: 'paymentSessionId', candidates: [] };
+    if (rows.length > 1) return { payoutId: null, by: null, candidates: rows.map((r) => r.id) };
+  }
+  const reference = merchantReference(refund.metadata);
+  if (reference !== null) {
+    const rows = await db.selectFrom('payouts').select('id').where('merchant_transaction_id', '=', reference).limit(5).execute();
+    if (rows.length === 1) return { payoutId: rows[0]!.id, by: 'paymentSessionMerchantMetadata', candidates: [] };
+    if (rows.length > 1) return { payoutId: null, by: null, candidates: rows.map((r) => r.id) };
+  }
+  return { payoutId: null, by: null, candidates: [] };
+}
+
+export async function importProviderReport(ledger: Ledger, file: string, options: ProviderReportImportOptions): Promise<ProviderReportImportOutcome> {
+  const name = options.displayName ?? file;
+  const startedAt = options.clock();
+  const sha256 = await fileSha256(file).catch((e: unknown) => {
+    throw renameInputError(e, file, name);
+  });
+  const tabular = await openTabularFile(file, { sheet: options.sheet }).catch((e: unknown) => {
+    throw renameInputError(e, file, name);
+  });
+  const required = ['operationId', 'finishedAt', 'typeOfPayment', 'currency', options.refundAmountColumn];
+  const missing = required.filter((c) => findColumn(tabular.columns, c) === -1);
+  if (missing.length > 0) {
+    throw new InputError(name, [{ row: 1, message: `has no column ${missing.map((m) => `"${m}"`).join(', ')} (is it a Smart Glocal daily report?)` }]);
+  }
+  const at = (c: string): number => findColumn(tabular.columns, c);
+  const problems = new ProblemCollector();
+  const refunds: ReportRefund[] = [];
+  const firstRow = new Map<string, number>();
+  let rows = 0;
+  let advices = 0;
+  try {
+    for await (const row of tabular.rows) {
+      rows += 1;
+      if (row.problem !== undefined) {
+        problems.add({ row: row.rowNumber, message: row.problem });
+        continue;
+      }
+      const cell = (column: string): string => {
+        const i = at(column);
+        return i === -1 ? '' : (row.cells[i] ?? '').trim();
+      };
+      let ok = true;
+      const fail = (field: string, message: string): void => {
+        problems.add({ row: row.rowNumber, field, message });
+        ok = false;
+      };
+      const operationId = cell('operationId');
+      if (operationId === '') fail('operationId', 'is empty');
+      const type = cell('typeOfPayment').toLowerCase();
+      if (type !== 'advice' && type !== 'refund') fail('typeOfPayment', `"${cell('typeOfPayment')}" is neither Advice nor Refund`);
+      let occurredAt = 0;
+      try {
+        occurredAt = parseDateTime(cell('finishedAt'), options.timezone);
+      } catch (error) {
+        fail('finishedAt', (error as Error).message);
+      }
+      const currency = normalizeCurrency(cell('currency'));
+      const amounts: Record<string, string> = {};
+      let refundAmount = 0;
+      if (!isKnownCurrency(currency)) {
+        fail('currency', `"${cell('currency')}" is not an ISO 4217 currency code`);
+      } else {
+        for (const column of AMOUNT_COLUMNS) {
+          const text = decimalText(cell(column), currency, tabular.format);
+          if (text === '' && column !== options.refundAmountColumn) continue;
+          try {
+            const minor = parseMoney(text, currency);
+            amounts[column] = formatMoney(minor, currency);
+            if (column === options.refundAmountColumn) refundAmount = Math.abs(minor);
+          } catch (error) {
+            fail(column, error instanceof MoneyFormatError ? error.message : `"${text}" is not a decimal amount`);
+          }
+        }
+      }
+      if (type === 'advice') {
+        if (ok) advices += 1;
+        continue;
+      }
+      if (type !== 'refund') continue;
+      if (ok && refundAmount === 0) fail(options.refundAmountColumn, 'is zero for a Refund');
+      if (operationId !== '') {
+        const first = firstRow.get(operationId);
+        if (first !== undefined) fail('operationId', `"${operationId}" is repeated (first on row ${first})`);
+        else firstRow.set(operationId, row.rowNumber);
+      }
+      if (!ok) continue;
+      const optional = (c: string): string | null => (cell(c) === '' ? null : cell(c));
+      refunds.push({
+        row: row.rowNumber,
+        operationId,
+        occurredAt,
+        finishedAtText: cell('finishedAt'),
+        currency,
+        amount: refundAmount,
+        sessionId: optional('paymentSessionId'),
+        metadata: optional('paymentSessionMerchantMetadata'),
+        rrn: optional('RRN'),
+        amounts,
+      });
+    }
+  } catch (error) {
+    throw renameInputError(error, file, name);
+  }
+  problems.throwIfAny(name);
+
+  const existing = new Map<string, { currency: string; amount: number; occurred_at: number }>();
+  for (let i = 0; i < refunds.length; i += 500) {
+    const found = await ledger.db
+      .selectFrom('balance_movements')
+      .select(['reference', 'currency', 'amount', 'occurred_at'])
+      .where('kind', '=', 'refund')
+      .where('reference', 'in', refunds.slice(i, i + 500).map((r) => r.operationId))
+      .execute();
+    for (const f of found) existing.set(f.reference, f);
+  }
+  for (const r of refunds) {
+    const e = existing.get(r.operationId);
+    if (e && (e.currency !== r.currency || e.amount !== r.amount || e.occurred_at !== r.occurredAt)) {
+      problems.add({
+        row: r.row,
+        field: 'operationId',
+        message: `"${r.operationId}" was imported before as a refund of ${e.currency} ${formatMoney(e.amount, e.currency)} at ${formatInstant(e.occurred_at)}`,
+      });
+    }
+  }
+  problems.throwIfAny(name);
+
+  const fresh = refunds.filter((r) => !existing.has(r.operationId));
+  const now = options.clock();
+  return ledger.transaction(async (trx) => {
+    const importId = await recordImport(trx, {
+      kind: 'provider-report',
+      fileName: name,
+      sha256,
+      startedAt,
+      finishedAt: now,
+      rows,
+      inserted: fresh.length,
+      unchanged: refunds.length - fresh.length,
+    });
+    const outcome: ProviderReportImportOutcome = {
+      kind: 'provider-report',
+      file: name,
+      importId,
+      sha256,
+      rows,
+      advices,
+      refunds: refunds.length,
+      inserted: fresh.length,
+      unchanged: refunds.length - fresh.length,
+      linked: 0,
+      confirmed: [],
+      suspected: 0,
+      closedExceptions: [],
+    };
+    for (const r of fresh) {
+      const link = await findPayout(trx, r);
+      const details: Record<string, unknown> = {
+        file: path.basename(name),
+        row: r.row,
+        operation_id: r.operationId,
+        finished_at: r.finishedAtText,
+        payment_session_id: r.sessionId,
+        merchant_metadata: r.metadata,
+        rrn: r.rrn,
+        amounts: r.amounts,
+        linked_by: link.by,
+        ...(link.candidates.length > 0 ? { candidate_payout_ids: link.candidates } : {}),
+      };
+      const { id } = await trx
+        .insertInto('balance_movements')
+        .values({
+          kind: 'refund',
+          provider: 'smartglocal',
+          currency: r.currency,
+          amount: r.amount,
+          occurred_at: r.occurredAt,
+          reference: r.operationId,
+          import_id: importId,
+          payout_id: link.payoutId,
+          details: toJson(details),
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const payout = link.payoutId === null ? undefined : await loadSuspectedPayout(trx, link.payoutId);
+      if (payout) outcome.linked += 1;
+      const recorded = await recordRefundEvidence(
+        trx,
+        payout ? { payout } : { operationId: r.operationId, amount: r.amount, currency: r.currency },
+        [
+          {
+            source: 'report',
+            key: `report:${r.operationId}`,
+            operation_id: r.operationId,
+            movement_id: id,
+            file: path.basename(name),
+            row: r.row,
+            finished_at: formatInstant(r.occurredAt),
+            amount: r.amount,
+            currency: r.currency,
+            payment_session_id: r.sessionId,
+            merchant_metadata: r.metadata,
+            rrn: r.rrn,
+          },
+        ],
+        now,
+      );
+      if (recorded.details.sources.includes('balance')) {
+        // The monitor already saw this money come back: it must not explain another increase.
+        await trx
+          .updateTable('balance_movements')
+          .set({ details: toJson({ ...details, seen_on_balance: { exception_id: recorded.id } }) })
+          .where('id', '=', id)
+          .execute();
+      } else {
+        outcome.closedExceptions.push(
+          ...(await explainEarlierIncrease(
+            trx,
+            { movementId: id, kind: 'refund', reference: r.operationId, currency: r.currency, amount: r.amount, occurredAt: r.occurredAt, payoutId: link.payoutId, details },
+            options.creditWindowDays,
+            now,
+          )),
+        );
+      }
+      const row = await trx.selectFrom('exceptions').select('details').where('id', '=', recorded.id).executeTakeFirstOrThrow();
+      if (fromJson<{ state?: string }>(row.details, {}).state === 'confirmed') {
+        if (payout) outcome.confirmed.push(payout.id);
+      } else {
+        outcome.suspected += 1;
+      }
+    }
+    return outcome;
+  });
+}

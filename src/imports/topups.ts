@@ -1,0 +1,205 @@
+/**
+ * `payout-recon import <file> --kind topups`: prefunding top-ups (bank wires
+ * to the provider) with columns `date,currency,amount,reference`, CSV, XLSX
+ * or JSON Lines. Each becomes a `balance_movements` row of kind `topup`, so
+ * the refund monitor does not mistake the money for a refund.
+ *
+ * - `date`: ISO 8601 with a zone, or `YYYY-MM-DD[ HH:MM[:SS]]` in the
+ *   configured `timezone` (the day treasury sent the wire is enough: the
+ *   monitor looks for it on the balance up to `alerts.topupWindowDays` later);
+ * - `amount`: positive decimal in major units (`25000.00`);
+ * - `reference`: the bank reference, unique: importing the same top-up again
+ *   changes nothing; the same reference with another date, currency or
+ *   amount is an error.
+ * Any problem means nothing is imported (exit 2, problems listed by row).
+ */
+import path from 'node:path';
+import type { Ledger } from '../ledger/ledger.js';
+import { toJson } from '../ledger/mapping.js';
+import { explainEarlierIncrease } from '../monitoring/late-credits.js';
+import { isKnownCurrency, normalizeCurrency } from '../shared/currencies.js';
+import { InputError } from '../shared/errors.js';
+import { formatMoney, parseMoney } from '../shared/money.js';
+import { formatInstant, type Instant, parseDateTime } from '../shared/time.js';
+import { fileSha256, recordImport, renameInputError } from './import-file.js';
+import { ProblemCollector } from './tabular/problem-collector.js';
+import { findColumn, openTabularFile } from './tabular/tabular-file.js';
+
+export interface TopupImportOptions {
+  /** The file as the user named it (messages, `imports.file_name`). */
+  displayName?: string;
+  /** Zone of dates without one (config `timezone`). */
+  timezone: string;
+  /** How long after its date a top-up may reach the balance (config `alerts.topupWindowDays`). */
+  topupWindowDays: number;
+  sheet?: string | undefined;
+  clock: () => Instant;
+}
+
+export interface TopupImportOutcome {
+  kind: 'topups';
+  file: string;
+  importId: number;
+  sha256: string;
+  rows: number;
+  inserted: number;
+  unchanged: number;
+  /** Exceptions closed because a top-up imported now explains a balance increase flagged earlier. */
+  closedExceptions: number[];
+}
+
+interface Topup {
+  row: number;
+  occurredAt: Instant;
+  currency: string;
+  amount: number;
+  reference: string;
+  dateText: string;
+}
+
+const COLUMNS = ['date', 'currency', 'amount', 'reference'] as const;
+const CHUNK = 500;
+
+export async function importTopups(ledger: Ledger, file: string, options: TopupImportOptions): Promise<TopupImportOutcome> {
+  const name = options.displayName ?? file;
+  const startedAt = options.clock();
+  const sha256 = await fileSha256(file).catch((e: unknown) => {
+    throw renameInputError(e, file, name);
+  });
+  const tabular = await openTabularFile(file, { sheet: options.sheet }).catch((e: unknown) => {
+    throw renameInputError(e, file, name);
+  });
+  const indexes = COLUMNS.map((c) => findColumn(tabular.columns, c));
+  const missing = COLUMNS.filter((_, i) => indexes[i] === -1);
+  if (missing.length > 0) {
+    throw new InputError(name, [
+      { row: 1, message: `has no column ${missing.map((m) => `"${m}"`).join(', ')} (expected ${COLUMNS.join(',')})` },
+    ]);
+  }
+  const [dateAt, currencyAt, amountAt, referenceAt] = indexes as [number, number, number, number];
+  const problems = new ProblemCollector();
+  const topups: Topup[] = [];
+  const firstRow = new Map<string, number>();
+  let rows = 0;
+  try {
+    for await (const row of tabular.rows) {
+      rows += 1;
+      if (row.problem !== undefined) {
+        problems.add({ row: row.rowNumber, message: row.problem });
+        continue;
+      }
+      const cell = (i: number): string => (row.cells[i] ?? '').trim();
+      let ok = true;
+      const fail = (field: string, message: string): void => {
+        problems.add({ row: row.rowNumber, field, message });
+        ok = false;
+      };
+      const reference = cell(referenceAt);
+      if (reference === '') fail('reference', 'is empty');
+      else if (reference.length > 200) fail('reference', 'is longer than 200 characters');
+      const currency = normalizeCurrency(cell(currencyAt));
+      if (!isKnownCurrency(currency)) fail('currency', `"${cell(currencyAt)}" is not an ISO 4217 currency code`);
+      let amount = 0;
+      if (isKnownCurrency(currency)) {
+        try {
+          amount = parseMoney(cell(amountAt), currency);
+          if (amount <= 0) fail('amount', `"${cell(amountAt)}" must be positive`);
+        } catch (error) {
+          fail('amount', (error as Error).message);
+        }
+      }
+      let occurredAt = 0;
+      try {
+        occurredAt = parseDateTime(cell(dateAt), options.timezone);
+      } catch (error) {
+        fail('date', (error as Error).message);
+      }
+      if (reference !== '') {
+        const first = firstRow.get(reference);
+        if (first !== undefined) fail('reference', `"${reference}" is repeated (first on row ${first})`);
+        else firstRow.set(reference, row.rowNumber);
+      }
+      if (ok) topups.push({ row: row.rowNumber, occurredAt, currency, amount, reference, dateText: cell(dateAt) });
+    }
+  } catch (error) {
+    throw renameInputError(error, file, name);
+  }
+  problems.throwIfAny(name);
+
+  // Already imported: unchanged when identical, an error when the reference now means another top-up.
+  const existing = new Map<string, { currency: string; amount: number; occurred_at: number }>();
+  for (let i = 0; i < topups.length; i += CHUNK) {
+    const refs = topups.slice(i, i + CHUNK).map((t) => t.reference);
+    const found = await ledger.db
+      .selectFrom('balance_movements')
+      .select(['reference', 'currency', 'amount', 'occurred_at'])
+      .where('kind', '=', 'topup')
+      .where('reference', 'in', refs)
+      .execute();
+    for (const f of found) existing.set(f.reference, f);
+  }
+  for (const t of topups) {
+    const e = existing.get(t.reference);
+    if (e && (e.currency !== t.currency || e.amount !== t.amount || e.occurred_at !== t.occurredAt)) {
+      problems.add({
+        row: t.row,
+        field: 'reference',
+        message: `"${t.reference}" was imported before as ${e.currency} ${formatMoney(e.amount, e.currency)} on ${formatInstant(e.occurred_at)}; a top-up's reference must not change meaning`,
+      });
+    }
+  }
+  problems.throwIfAny(name);
+
+  const fresh = topups.filter((t) => !existing.has(t.reference));
+  const now = options.clock();
+  return ledger.transaction(async (trx) => {
+    const importId = await recordImport(trx, {
+      kind: 'topups',
+      fileName: name,
+      sha256,
+      startedAt,
+      finishedAt: now,
+      rows,
+      inserted: fresh.length,
+      unchanged: topups.length - fresh.length,
+    });
+    const closedExceptions: number[] = [];
+    for (const t of fresh) {
+      const details = { file: path.basename(name), row: t.row, date: t.dateText };
+      const { id } = await trx
+        .insertInto('balance_movements')
+        .values({
+          kind: 'topup',
+          provider: null,
+          currency: t.currency,
+          amount: t.amount,
+          occurred_at: t.occurredAt,
+          reference: t.reference,
+          import_id: importId,
+          payout_id: null,
+          details: toJson(details),
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      closedExceptions.push(
+        ...(await explainEarlierIncrease(
+          trx,
+          { movementId: id, kind: 'topup', reference: t.reference, currency: t.currency, amount: t.amount, occurredAt: t.occurredAt, payoutId: null, details },
+          options.topupWindowDays,
+          now,
+        )),
+      );
+    }
+    return {
+      kind: 'topups' as const,
+      file: name,
+      importId,
+      sha256,
+      rows,
+      inserted: fresh.length,
+      unchanged: topups.length - fresh.length,
+      closedExceptions,
+    };
+  });
+}
