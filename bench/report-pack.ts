@@ -1,8 +1,8 @@
 /**
  * End-to-end report benchmark: `payout-recon report --month 2026-10` over a
  * SQLite ledger of N payouts (bench/report-ledger.ts), each format in its own
- * process, timed from outside, peak RSS from the process's own getrusage
- * (bench/rss-probe.mjs). Needs `npm run build` first.
+ * process, timed from outside; peak RSS and CPU time from the process's own
+ * getrusage, written at exit by a preloaded probe. Needs `npm run build` first.
  *
  *   npx tsx bench/report-pack.ts --sizes 200000,1000000 --formats csv,xlsx
  */
@@ -15,6 +15,14 @@ import { parseArgs } from 'node:util';
 import { reportLedger } from './report-ledger.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Preloaded into the measured process: at exit, its peak RSS (kB) and CPU time (ms, all threads) go to $RSS_PROBE_FILE. */
+const PROBE = `data:text/javascript,${encodeURIComponent(`
+import { writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  const u = process.resourceUsage();
+  writeFileSync(process.env.RSS_PROBE_FILE, JSON.stringify({ maxRssKb: u.maxRSS, cpuMs: Math.round((u.userCPUTime + u.systemCPUTime) / 1000) }));
+});`)}`;
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '200000,1000000' },
@@ -42,7 +50,7 @@ export function runReport(ledgerFile: string, payouts: number, format: string): 
     const started = performance.now();
     const result = spawnSync(
       process.execPath,
-      ['--import', path.join(ROOT, 'bench/rss-probe.mjs'), path.join(ROOT, 'bin/payout-recon.js'), 'report', '--month', '2026-10', '--format', format, '--config', config, '--json'],
+      ['--import', PROBE, path.join(ROOT, 'bin/payout-recon.js'), 'report', '--month', '2026-10', '--format', format, '--config', config, '--json'],
       { cwd: dir, env: { ...process.env, RSS_PROBE_FILE: probe }, encoding: 'utf8' },
     );
     const seconds = (performance.now() - started) / 1000;

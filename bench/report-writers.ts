@@ -22,7 +22,7 @@ import { csvColumns, csvRecordEncoder, sheetColumns, xlsxHeaderCells, xlsxRowEnc
 import { moneyFormat } from '../src/reports/xlsx-styles.js';
 import { XlsxWorkbookWriter } from '../src/reports/xlsx-workbook-writer.js';
 import { formatMoney } from '../src/shared/money.js';
-import type { LedgerReader } from '../src/reports/read-snapshot.js';
+import type { ReadSnapshot } from '../src/reports/read-snapshot.js';
 import { seededRandom, syntheticReportRow } from './synthetic-payouts.js';
 
 const { values } = parseArgs({
@@ -45,7 +45,7 @@ function* chunks(): Generator<PayoutReportRow[]> {
   }
 }
 
-const table = payoutsTable({ db: undefined as unknown as LedgerReader, period: { from: 0, to: 0 }, time: new LocalTime(ZONE) });
+const table = payoutsTable({ snapshot: undefined as unknown as ReadSnapshot, period: { from: 0, to: 0 }, time: new LocalTime(ZONE) });
 
 async function lean(file: string): Promise<void> {
   const time = new LocalTime(ZONE);

@@ -44,6 +44,7 @@ export function syntheticPayout(i: number, count: number, random: () => number):
     method: METHODS[Math.floor(random() * METHODS.length)]!,
     purpose,
     country: COUNTRIES[Math.floor(random() * COUNTRIES.length)]!,
+    description: `Withdrawal ${i}`,
   };
 }
 

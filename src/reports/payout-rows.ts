@@ -8,13 +8,13 @@
  */
 import { isPurposeCode, UNSPECIFIED_PURPOSE } from '../domain/purposes.js';
 import type { Period } from '../shared/time.js';
-import type { LedgerReader } from './read-snapshot.js';
+import type { LedgerReader, ReadSnapshot } from './read-snapshot.js';
 import { exceptionRank, reconciliationOutcome } from './reconciliation-outcome.js';
 
 /**
- * A payout as the report shows it: the ledger row (snake_case, as read, to
- * avoid copying a million objects) with its purpose group, readable reasons,
- * reconciliation outcome and internal ID filled in.
+ * A payout as the report shows it: the ledger columns (snake_case, as read)
+ * with its purpose group, readable reasons, reconciliation outcome and
+ * internal ID filled in.
  */
 export interface PayoutReportRow {
   id: number;
@@ -40,7 +40,7 @@ export interface PayoutReportRow {
   reconciliation: string;
 }
 
-export const DEFAULT_CHUNK_ROWS = 5000;
+export const DEFAULT_CHUNK_ROWS = 2000;
 
 /** The report's purpose group of a ledger purpose. */
 export function purposeGroup(purpose: string | null): string {
@@ -48,10 +48,11 @@ export function purposeGroup(purpose: string | null): string {
 }
 
 export async function* readPayoutRows(
-  db: LedgerReader,
+  snapshot: ReadSnapshot,
   period: Period,
   chunkRows = DEFAULT_CHUNK_ROWS,
 ): AsyncGenerator<PayoutReportRow[]> {
+  const db = snapshot.db;
   let after: { createdAt: number; id: number } | undefined;
   for (;;) {
     let query = db
@@ -86,26 +87,48 @@ export async function* readPayoutRows(
     } else {
       query = query.where('p.created_at', '>=', period.from);
     }
-    const rows = await query.orderBy('p.created_at').orderBy('p.id').limit(chunkRows).execute();
-    if (rows.length === 0) return;
+    const values = await snapshot.rows(query.orderBy('p.created_at').orderBy('p.id').limit(chunkRows));
+    if (values.length === 0) return;
+    const rows = values.map(toPayoutRow);
 
     const unmatched = rows.filter((r) => r.match_id === null).map((r) => r.id);
     const open = unmatched.length > 0 ? await openExceptionsOf(db, unmatched) : new Map<number, OpenException>();
-
-    // The rows are completed in place: one object per payout, no copies.
-    const report = rows as (typeof rows)[number][] & PayoutReportRow[];
-    for (const r of report) {
+    for (const r of rows) {
       const exception = r.match_id === null ? open.get(r.id) : undefined;
-      r.reasons = formatReasons(r.reasons);
-      r.purpose = purposeGroup(r.purpose);
-      r.internal_id = r.internal_id ?? exception?.internalId ?? null;
-      r.reconciliation = reconciliationOutcome(r.match_id !== null, exception ? [exception.kind] : []);
+      if (exception) {
+        r.reconciliation = exception.kind;
+        r.internal_id ??= exception.internalId;
+      }
     }
-    yield report;
+    yield rows;
     const last = rows[rows.length - 1]!;
     after = { createdAt: last.created_at, id: last.id };
     if (rows.length < chunkRows) return;
   }
+}
+
+/** One result row, in the select order above, as the report's row. */
+function toPayoutRow(v: unknown[]): PayoutReportRow {
+  const matchId = v[14] as number | null;
+  return {
+    id: v[0] as number,
+    provider: v[1] as string,
+    provider_payout_id: v[2] as string,
+    merchant_transaction_id: v[3] as string | null,
+    created_at: v[4] as number,
+    amount: v[5] as number,
+    currency: v[6] as string,
+    status: v[7] as string,
+    provider_status: v[8] as string | null,
+    reasons: formatReasons(v[9] as string | null),
+    method: v[10] as string,
+    purpose: purposeGroup(v[11] as string | null),
+    country: v[12] as string | null,
+    description: v[13] as string | null,
+    match_id: matchId,
+    internal_id: v[15] as string | null,
+    reconciliation: reconciliationOutcome(matchId !== null, []),
+  };
 }
 
 interface OpenException {
@@ -113,25 +136,34 @@ interface OpenException {
   internalId: string | null;
 }
 
-/** The most important open exception of each payout. */
+/**
+ * The most important open exception of each payout. The status is checked
+ * here, not in SQL: with `status = 'open'` in the query SQLite prefers the
+ * (status, kind) index and scans every open exception for each chunk.
+ */
 async function openExceptionsOf(db: LedgerReader, payoutIds: readonly number[]): Promise<Map<number, OpenException>> {
   const rows = await db
     .selectFrom('exceptions as e')
     .leftJoin('internal_records as r', 'r.id', 'e.internal_record_id')
-    .select(['e.payout_id', 'e.kind', 'r.internal_id'])
-    .where('e.status', '=', 'open')
+    .select(['e.id', 'e.payout_id', 'e.kind', 'e.status', 'r.internal_id'])
     .where('e.payout_id', 'in', payoutIds)
-    .orderBy('e.id')
     .execute();
-  const best = new Map<number, OpenException>();
+  const best = new Map<number, OpenException & { id: number }>();
   for (const row of rows) {
-    if (row.payout_id === null) continue;
+    if (row.payout_id === null || row.status !== 'open') continue;
     const current = best.get(row.payout_id);
-    if (!current || exceptionRank(row.kind) < exceptionRank(current.kind)) {
-      best.set(row.payout_id, { kind: row.kind, internalId: row.internal_id });
+    const rank = exceptionRank(row.kind);
+    if (!current || rank < exceptionRank(current.kind) || (rank === exceptionRank(current.kind) && row.id < current.id)) {
+      best.set(row.payout_id, { id: row.id, kind: row.kind, internalId: row.internal_id });
     }
   }
   return best;
+}
+
+function scalarText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === undefined || value === null ? '' : JSON.stringify(value);
 }
 
 /** The provider's reasons (`[{code, info}]`) as one line. */
@@ -143,8 +175,8 @@ export function formatReasons(json: string | null): string | null {
     const parts = parsed.map((reason: unknown) => {
       if (typeof reason !== 'object' || reason === null) return String(reason);
       const { code, info } = reason as { code?: unknown; info?: unknown };
-      const c = code === undefined || code === null ? '' : String(code);
-      const i = info === undefined || info === null || info === '' ? '' : String(info);
+      const c = scalarText(code);
+      const i = scalarText(info);
       return c && i ? `${c}: ${i}` : c || i;
     });
     const text = parts.filter((p) => p !== '').join('; ');

@@ -2,7 +2,8 @@
  * The totals of a report, computed by the database with GROUP BY (never by
  * walking every payout in memory): per purpose, currency and status; per
  * reconciliation outcome; the balance at the period's edges; the alerts.
- * The group results are small and merged here into the report's buckets.
+ * The group results are small (currencies × purposes × statuses × outcomes)
+ * and merged here into the report's buckets.
  */
 import { sql } from 'kysely';
 import type { Period } from '../shared/time.js';
@@ -27,28 +28,54 @@ export interface OutcomeTotal extends Total {
   outcome: string;
 }
 
-/** Count and amount per currency, purpose group and status bucket, sorted by currency, purpose, status. */
-export async function purposeTotals(db: LedgerReader, period: Period): Promise<PurposeTotal[]> {
+/**
+ * Count and amount of the period's payouts per currency, purpose group and
+ * status bucket, and per currency and reconciliation outcome: one GROUP BY
+ * scan of the period. The outcome is decided in SQL with the same priority
+ * as the Payouts sheet (`reconciliation-outcome.ts`).
+ */
+export async function payoutTotals(db: LedgerReader, period: Period): Promise<{ purposes: PurposeTotal[]; outcomes: OutcomeTotal[] }> {
+  const rank = sql`case e.kind ${sql.join(
+    EXCEPTION_PRIORITY.map((kind, i) => sql`when ${sql.lit(kind)} then ${sql.lit(i)}`),
+    sql` `,
+  )} else ${sql.lit(EXCEPTION_PRIORITY.length)} end`;
+  const outcome = sql<string>`case when exists (select 1 from matches m where m.payout_id = p.id) then ${sql.lit(MATCHED)} else coalesce((select e.kind from exceptions e where e.payout_id = p.id and e.status = 'open' order by ${rank}, e.id limit 1), ${sql.lit(UNRECONCILED)}) end`;
+  const perPayout = db
+    .selectFrom('payouts as p')
+    .select(['p.currency', 'p.purpose', 'p.status', 'p.amount', outcome.as('outcome')])
+    .where('p.created_at', '>=', period.from)
+    .where('p.created_at', '<', period.to)
+    .as('x');
   const groups = await db
-    .selectFrom('payouts')
-    .select((eb) => ['currency', 'purpose', 'status', eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('amount').as('amount')])
-    .where('created_at', '>=', period.from)
-    .where('created_at', '<', period.to)
-    .groupBy(['currency', 'purpose', 'status'])
+    .selectFrom(perPayout)
+    .select((eb) => ['x.currency', 'x.purpose', 'x.status', 'x.outcome', eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('x.amount').as('amount')])
+    .groupBy(['x.currency', 'x.purpose', 'x.status', 'x.outcome'])
     .execute();
-  const merged = new Map<string, PurposeTotal>();
+
+  const purposes = new Map<string, PurposeTotal>();
+  const outcomes = new Map<string, OutcomeTotal>();
   for (const g of groups) {
+    const count = Number(g.count);
+    const amount = Number(g.amount);
     const purpose = purposeGroup(g.purpose);
     const status = reportStatus(g.status);
-    const key = `${g.currency}\u0000${purpose}\u0000${status}`;
-    const total = merged.get(key) ?? { currency: g.currency, purpose, status, count: 0, amount: 0 };
-    total.count += Number(g.count);
-    total.amount += Number(g.amount);
-    merged.set(key, total);
+    const pKey = `${g.currency}\u0000${purpose}\u0000${status}`;
+    const p = purposes.get(pKey) ?? { currency: g.currency, purpose, status, count: 0, amount: 0 };
+    p.count += count;
+    p.amount += amount;
+    purposes.set(pKey, p);
+    const oKey = `${g.currency}\u0000${g.outcome}`;
+    const o = outcomes.get(oKey) ?? { currency: g.currency, outcome: g.outcome, count: 0, amount: 0 };
+    o.count += count;
+    o.amount += amount;
+    outcomes.set(oKey, o);
   }
-  return [...merged.values()].sort(
-    (a, b) => compare(a.currency, b.currency) || compare(a.purpose, b.purpose) || statusOrder(a.status) - statusOrder(b.status),
-  );
+  return {
+    purposes: [...purposes.values()].sort(
+      (a, b) => compare(a.currency, b.currency) || compare(a.purpose, b.purpose) || statusOrder(a.status) - statusOrder(b.status),
+    ),
+    outcomes: [...outcomes.values()].sort((a, b) => compare(a.currency, b.currency) || outcomeOrder(a.outcome) - outcomeOrder(b.outcome)),
+  };
 }
 
 const STATUS_ORDER: readonly ReportStatus[] = ['succeeded', 'failed', 'cancelled', 'expired', 'open'];
@@ -58,32 +85,6 @@ function statusOrder(status: ReportStatus): number {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * Payouts per currency and reconciliation outcome. The outcome is decided in
- * SQL with the same priority as the Payouts sheet (`reconciliation-outcome.ts`).
- */
-export async function outcomeTotals(db: LedgerReader, period: Period): Promise<OutcomeTotal[]> {
-  const rank = sql`case e.kind ${sql.join(
-    EXCEPTION_PRIORITY.map((kind, i) => sql`when ${sql.lit(kind)} then ${sql.lit(i)}`),
-    sql` `,
-  )} else ${sql.lit(EXCEPTION_PRIORITY.length)} end`;
-  const outcome = sql<string>`case when exists (select 1 from matches m where m.payout_id = p.id) then ${sql.lit(MATCHED)} else coalesce((select e.kind from exceptions e where e.payout_id = p.id and e.status = 'open' order by ${rank}, e.id limit 1), ${sql.lit(UNRECONCILED)}) end`;
-  const perPayout = db
-    .selectFrom('payouts as p')
-    .select(['p.currency', 'p.amount', outcome.as('outcome')])
-    .where('p.created_at', '>=', period.from)
-    .where('p.created_at', '<', period.to)
-    .as('x');
-  const rows = await db
-    .selectFrom(perPayout)
-    .select((eb) => ['x.currency', 'x.outcome', eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('x.amount').as('amount')])
-    .groupBy(['x.currency', 'x.outcome'])
-    .execute();
-  return rows
-    .map((r) => ({ currency: r.currency, outcome: r.outcome, count: Number(r.count), amount: Number(r.amount) }))
-    .sort((a, b) => compare(a.currency, b.currency) || outcomeOrder(a.outcome) - outcomeOrder(b.outcome));
 }
 
 function outcomeOrder(outcome: string): number {

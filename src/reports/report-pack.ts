@@ -9,8 +9,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Ledger } from '../ledger/ledger.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
-import { commitFile, commitFolder, discard, removeLeftovers, syncToDisk, temporarySibling } from './atomic-output.js';
-import { CsvFileWriter } from './csv-file-writer.js';
+import { commitFile, commitFolder, discard, removeLeftovers, temporarySibling } from './atomic-output.js';
+import { CsvWorker } from './csv-worker-client.js';
 import { LocalTime } from './local-time.js';
 import { withReadSnapshot } from './read-snapshot.js';
 import { packName, type ReportPeriod } from './report-period.js';
@@ -75,13 +75,13 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
   const csvTemp = csvDir ? temporarySibling(csvDir) : null;
   const workbook = xlsxTemp ? new XlsxWorkbookWriter(xlsxTemp, { compressionLevel: options.compressionLevel ?? 1, mtime: new Date(options.now) }) : null;
   const csvFiles: string[] = [];
-  const openCsv: CsvFileWriter[] = [];
+  const csvWorker = csvTemp ? new CsvWorker() : null;
   try {
     if (csvTemp) await mkdir(csvTemp);
-    const summary = await withReadSnapshot(ledger, async (db) => {
-      const collected = await collectSummary(db, period, options.now);
-      const source: SectionSource = { db, period, time, ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}) };
-      const writer = new SectionWriter(workbook, csvTemp, time, options.maxSheetRows ?? MAX_SHEET_ROWS, openCsv, log);
+    const summary = await withReadSnapshot(ledger, async (snapshot) => {
+      const collected = await collectSummary(snapshot.db, period, options.now);
+      const source: SectionSource = { snapshot, period, time, ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}) };
+      const writer = new SectionWriter(workbook, csvTemp, csvWorker, time, options.maxSheetRows ?? MAX_SHEET_ROWS, log);
       if (workbook) await writeSummarySheet(workbook, collected.summary, time);
       if (csvTemp) await writer.write(summaryCsvTable(collected.summary, time), 'csv');
       await writer.write(byPurposeTable(collected.purposeTotals));
@@ -95,6 +95,7 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
       await workbook.finish();
       await commitFile(xlsxTemp, xlsxPath);
     }
+    await csvWorker?.stop();
     if (csvTemp && csvDir) {
       await commitFolder(csvTemp, csvDir);
       csvFiles.push(...CSV_FILES.map((f) => path.join(csvDir, f)));
@@ -103,7 +104,7 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
   } catch (error) {
     const reason = error instanceof Error ? error : new Error(String(error));
     await workbook?.abort(reason);
-    await Promise.all(openCsv.map((c) => c.abort(reason)));
+    await csvWorker?.stop();
     if (xlsxTemp) await discard(xlsxTemp);
     if (csvTemp) await discard(csvTemp);
     throw error;
@@ -114,17 +115,17 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
 class SectionWriter {
   readonly #workbook: XlsxWorkbookWriter | null;
   readonly #csvDir: string | null;
+  readonly #csvWorker: CsvWorker | null;
   readonly #time: LocalTime;
   readonly #maxRows: number;
-  readonly #openCsv: CsvFileWriter[];
   readonly #log: Logger;
 
-  constructor(workbook: XlsxWorkbookWriter | null, csvDir: string | null, time: LocalTime, maxRows: number, openCsv: CsvFileWriter[], log: Logger) {
+  constructor(workbook: XlsxWorkbookWriter | null, csvDir: string | null, csvWorker: CsvWorker | null, time: LocalTime, maxRows: number, log: Logger) {
     this.#workbook = workbook;
     this.#csvDir = csvDir;
+    this.#csvWorker = csvWorker;
     this.#time = time;
     this.#maxRows = maxRows;
-    this.#openCsv = openCsv;
     this.#log = log;
   }
 
@@ -135,8 +136,7 @@ class SectionWriter {
     const ctx: CellContext | null = wb ? { time: this.#time, styles: wb.styles, sharedStrings: wb.sharedStrings } : null;
     const encode = ctx ? xlsxRowEncoder(table.columns, ctx) : null;
     const record = csvPath ? csvRecordEncoder(table.columns, this.#time) : null;
-    const csv = csvPath ? new CsvFileWriter(csvPath, csvColumns(table.columns).map((c) => c.csv ?? '')) : null;
-    if (csv) this.#openCsv.push(csv);
+    const csv = csvPath && this.#csvWorker ? this.#csvWorker.open(csvPath, csvColumns(table.columns).map((c) => c.csv ?? '')) : null;
 
     let part = 1;
     let sheet = wb ? startTableSheet(wb, table.sheet, columns) : null;
@@ -153,16 +153,12 @@ class SectionWriter {
           if (pending) await pending;
         }
       }
-      if (csv && record) await csv.writeRecords(chunk.map(record));
+      if (csv && record) await csv.write(chunk.map(record));
       rows += chunk.length;
       if (rows % 100_000 < chunk.length && rows >= 100_000) this.#log.debug(`${table.sheet}: ${rows} rows`);
     }
     if (sheet) await closeTableSheet(sheet, columns.length);
-    if (csv && csvPath) {
-      await csv.close();
-      this.#openCsv.splice(this.#openCsv.indexOf(csv), 1);
-      await syncToDisk(csvPath);
-    }
+    await csv?.close();
   }
 }
 

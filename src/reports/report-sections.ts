@@ -9,13 +9,13 @@ import { readBalanceDays, type BalanceDayRow } from './balance-rows.js';
 import { readExceptionRows, type ExceptionReportRow } from './exception-rows.js';
 import type { LocalTime } from './local-time.js';
 import { readPayoutRows, type PayoutReportRow } from './payout-rows.js';
-import type { LedgerReader } from './read-snapshot.js';
+import type { ReadSnapshot } from './read-snapshot.js';
 import { readRefundRows, type RefundReportRow } from './refund-rows.js';
 import type { PurposeTotal } from './report-aggregates.js';
 import type { ReportTable } from './report-table.js';
 
 export interface SectionSource {
-  db: LedgerReader;
+  snapshot: ReadSnapshot;
   period: Period;
   time: LocalTime;
   chunkRows?: number;
@@ -93,7 +93,7 @@ export function payoutsTable(source: SectionSource): ReportTable<PayoutReportRow
       { title: 'Internal ID', csv: 'internal_id', kind: 'text', width: 24, value: (r) => r.internal_id },
       { title: 'Description', csv: 'description', kind: 'text', width: 30, value: (r) => r.description },
     ],
-    rows: () => readPayoutRows(source.db, source.period, source.chunkRows),
+    rows: () => readPayoutRows(source.snapshot, source.period, source.chunkRows),
   };
 }
 
@@ -119,7 +119,7 @@ export function exceptionsTable(source: SectionSource): ReportTable<ExceptionRep
       { title: 'Resolution note', csv: 'resolution_note', kind: 'text', width: 40, value: (r) => r.resolutionNote },
       { title: 'Diagnostics', csv: 'details', kind: 'text', width: 60, value: (r) => r.details },
     ],
-    rows: () => readExceptionRows(source.db, source.period, source.chunkRows),
+    rows: () => readExceptionRows(source.snapshot.db, source.period, source.chunkRows),
   };
 }
 
@@ -142,7 +142,7 @@ export function refundsTable(source: SectionSource): ReportTable<RefundReportRow
       { title: 'Summary', csv: 'summary', kind: 'text', width: 50, value: (r) => r.summary },
       { title: 'Evidence', csv: 'evidence', kind: 'text', width: 60, value: (r) => r.evidence },
     ],
-    rows: () => readRefundRows(source.db, source.period, source.chunkRows),
+    rows: () => readRefundRows(source.snapshot.db, source.period, source.chunkRows),
   };
 }
 
@@ -165,7 +165,7 @@ export function balanceTable(source: SectionSource): ReportTable<BalanceDayRow> 
       { title: `Closing taken at (${zone})`, csv: 'closing_taken_at', kind: 'datetime', width: 20, value: (r) => r.lastSnapshotAt },
     ],
     rows: async function* () {
-      const days = await readBalanceDays(source.db, source.period, source.time, source.chunkRows);
+      const days = await readBalanceDays(source.snapshot.db, source.period, source.time, source.chunkRows);
       for (let i = 0; i < days.length; i += 5000) yield days.slice(i, i + 5000);
     },
   };

@@ -10,10 +10,9 @@ import {
   alertsInPeriod,
   balanceEdges,
   type BalanceEdges,
-  outcomeTotals,
   type OutcomeTotal,
+  payoutTotals,
   type PurposeTotal,
-  purposeTotals,
   type ReportAlert,
   type SyncWatermark,
   syncWatermarks,
@@ -53,7 +52,7 @@ export async function collectSummary(
   period: ReportPeriod,
   generatedAt: number,
 ): Promise<{ summary: SummaryData; purposeTotals: PurposeTotal[] }> {
-  const totals = await purposeTotals(db, period);
+  const { purposes: totals, outcomes } = await payoutTotals(db, period);
   const watermarks = await syncWatermarks(db);
   const summary: SummaryData = {
     period,
@@ -61,7 +60,7 @@ export async function collectSummary(
     watermarks,
     payouts: totals.reduce((s, t) => s + t.count, 0),
     statusTotals: statusTotals(totals),
-    outcomes: await outcomeTotals(db, period),
+    outcomes,
     balances: await balanceEdges(db, period),
     alerts: await alertsInPeriod(db, period),
     notes: completenessNotes(period, watermarks, generatedAt),

@@ -23,6 +23,15 @@ export interface ReadSheet {
   worksheet: ExcelJS.Worksheet;
 }
 
+/** A cell's value as text: strings as they are, numbers and dates printed, empty as ''. */
+export function cellText(value: ExcelJS.CellValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value);
+}
+
 export async function readWorkbook(file: string): Promise<Map<string, ReadSheet>> {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(file);
@@ -30,7 +39,7 @@ export async function readWorkbook(file: string): Promise<Map<string, ReadSheet>
   for (const ws of workbook.worksheets) {
     const header: string[] = [];
     ws.getRow(1).eachCell({ includeEmpty: false }, (cell, col) => {
-      header[col - 1] = String(cell.value);
+      header[col - 1] = cellText(cell.value);
     });
     const rows: Record<string, SheetCell>[] = [];
     for (let r = 2; r <= ws.rowCount; r++) {
@@ -58,7 +67,7 @@ export async function readWorkbook(file: string): Promise<Map<string, ReadSheet>
 
 export function readCsv(file: string): { header: string[]; records: Record<string, string>[] } {
   const text = readFileSync(file, 'utf8');
-  const rows = parse(text) as string[][];
+  const rows: string[][] = parse(text);
   const [header = [], ...body] = rows;
   return { header, records: body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? '']))) };
 }

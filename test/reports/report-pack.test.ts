@@ -15,7 +15,7 @@ import { moneyFormat } from '../../src/reports/xlsx-styles.js';
 import { formatMoney, toMajorNumber } from '../../src/shared/money.js';
 import { createTestLedger, DIALECTS, describeDialect, type TestLedger } from '../helpers/dialects.js';
 import { LedgerFixtures, type PayoutFixture } from '../helpers/ledger-fixtures.js';
-import { readCsv, readWorkbook, type ReadSheet } from '../helpers/report-readers.js';
+import { cellText, readCsv, readWorkbook, type ReadSheet } from '../helpers/report-readers.js';
 import { tempDirForSuite } from '../helpers/temp-dir.js';
 
 const ZONE = 'Europe/Bucharest';
@@ -128,9 +128,8 @@ async function buildScenario(f: LedgerFixtures): Promise<Scenario> {
 /** The report's purpose group. */
 const group = (purpose: string | null | undefined): string => (purpose && isPurposeCode(purpose) ? purpose : 'UNSPECIFIED');
 
-function cellText(sheet: ReadSheet, row: number, title: string): string {
-  const value = sheet.rows[row]?.[title]?.value;
-  return value === null || value === undefined ? '' : String(value as string);
+function cellAt(sheet: ReadSheet, row: number, title: string): string {
+  return cellText(sheet.rows[row]?.[title]?.value);
 }
 
 for (const dialect of DIALECTS) {
@@ -169,7 +168,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('lists every payout of the period exactly once, none outside it, in both formats', () => {
-      const xlsxIds = sheet('Payouts').rows.map((r) => String(r['Payout ID']?.value));
+      const xlsxIds = sheet('Payouts').rows.map((r) => cellText(r['Payout ID']?.value));
       const csvIds = readCsv(path.join(out.dir, 'payouts-2026-10/payouts.csv')).records.map((r) => r.payout_id);
       for (const ids of [xlsxIds, csvIds]) {
         expect(ids).toHaveLength(new Set(ids).size);
@@ -205,7 +204,7 @@ for (const dialect of DIALECTS) {
     it('writes amounts as numbers with the currency format, and as plain decimals in CSV', () => {
       const csv = new Map(readCsv(path.join(out.dir, 'payouts-2026-10/payouts.csv')).records.map((r) => [r.payout_id!, r]));
       for (const row of sheet('Payouts').rows) {
-        const id = String(row['Payout ID']?.value);
+        const id = cellText(row['Payout ID']?.value);
         const p = scenario.payouts.get(id)!;
         expect(row.Amount?.type).toBe(ExcelJS.ValueType.Number);
         expect(row.Amount?.value).toBe(toMajorNumber(p.amount, p.currency));
@@ -242,7 +241,7 @@ for (const dialect of DIALECTS) {
       const expected = new Map<string, { count: number; amount: number }>();
       const perCurrency = new Map<string, { count: number; amount: number }>();
       for (const row of sheet('Payouts').rows) {
-        const p = scenario.payouts.get(String(row['Payout ID']?.value))!;
+        const p = scenario.payouts.get(cellText(row['Payout ID']?.value))!;
         expect(row.Purpose?.value).toBe(group(p.purpose));
         const key = `${p.currency}|${group(p.purpose)}|${reportStatus(p.status)}`;
         const e = expected.get(key) ?? { count: 0, amount: 0 };
@@ -258,7 +257,7 @@ for (const dialect of DIALECTS) {
       expect(byPurpose.header).toEqual(['Purpose', 'Description', 'Currency', 'Status', 'Payouts', 'Amount', 'Share of currency total']);
       const found = new Map<string, { count: number; amount: number }>();
       for (const row of byPurpose.rows) {
-        const currency = String(row.Currency?.value);
+        const currency = cellText(row.Currency?.value);
         const amount = row.Amount?.value as number;
         expect(row.Amount?.numFmt).toBe(moneyFormat(currency));
         const total = perCurrency.get(currency)!;
@@ -267,7 +266,7 @@ for (const dialect of DIALECTS) {
           expect(amount).toBe(toMajorNumber(total.amount, currency));
           continue;
         }
-        found.set(`${currency}|${String(row.Purpose?.value)}|${String(row.Status?.value)}`, { count: row.Payouts?.value as number, amount: amount });
+        found.set(`${currency}|${cellText(row.Purpose?.value)}|${cellText(row.Status?.value)}`, { count: row.Payouts?.value as number, amount: amount });
         if (total.amount !== 0) expect(row['Share of currency total']?.value).toBeCloseTo(amount / toMajorNumber(total.amount, currency), 9);
       }
       expect(new Map([...found].map(([k, v]) => [k, v]))).toEqual(
@@ -305,7 +304,7 @@ for (const dialect of DIALECTS) {
         if (typeof label === 'string') labelled.set(label, r.getCell(2).value);
       });
       expect(labelled.get('Period')).toBe('2026-10-01 to 2026-10-31');
-      expect(String(labelled.get('Time zone'))).toContain(ZONE);
+      expect(cellText(labelled.get('Time zone'))).toContain(ZONE);
       expect(labelled.get('Generated at')).toEqual(new Date('2026-11-02T10:00:00Z'));
       expect(labelled.get('Data as of (smart2pay)')).toEqual(new Date('2026-11-01T08:00:00Z'));
       expect(labelled.get('Payouts in the period')).toBe(scenario.inOctober.size);
@@ -338,7 +337,7 @@ for (const dialect of DIALECTS) {
       // Outcome counts equal the Payouts sheet's reconciliation column.
       const outcomes = new Map<string, number>();
       for (const r of sheet('Payouts').rows) {
-        const key = `${String(r.Currency?.value)}|${String(r.Reconciliation?.value)}`;
+        const key = `${cellText(r.Currency?.value)}|${cellText(r.Reconciliation?.value)}`;
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       }
       const csvOutcomes = new Map(csv.records.filter((r) => r.section === 'reconciliation').map((r) => [`${r.currency}|${r.item}`, Number(r.count)]));
@@ -404,7 +403,7 @@ for (const dialect of DIALECTS) {
         expect(s.autoFilter?.endsWith(String(s.rows.length + 1))).toBe(true);
         s.worksheet.columns.forEach((col) => expect(col.width ?? 0).toBeGreaterThanOrEqual(8));
       }
-      expect(cellText(sheet('Payouts'), 0, 'Provider')).toBe('smart2pay');
+      expect(cellAt(sheet('Payouts'), 0, 'Provider')).toBe('smart2pay');
     });
 
     it('writes snake_case CSV headers of the contract', () => {
@@ -445,7 +444,7 @@ for (const dialect of DIALECTS) {
         const split = await readWorkbook(result.xlsx!);
         const parts = [...split.keys()].filter((n) => n.startsWith('Payouts'));
         expect(parts.slice(0, 2)).toEqual(['Payouts', 'Payouts (2)']);
-        const ids = parts.flatMap((n) => split.get(n)!.rows.map((r) => String(r['Payout ID']?.value)));
+        const ids = parts.flatMap((n) => split.get(n)!.rows.map((r) => cellText(r['Payout ID']?.value)));
         expect(split.get('Payouts')?.rows).toHaveLength(100);
         expect(new Set(ids)).toEqual(scenario.inOctober);
         expect(ids).toHaveLength(scenario.inOctober.size);
