@@ -36,10 +36,4 @@ export class CsvFileWriter {
     await this.#sink.end();
     await this.#closed;
   }
-
-  /** Stops writing; the caller removes the file. */
-  async abort(error: Error): Promise<void> {
-    this.#sink.fail(error);
-    await this.#closed.catch(() => undefined);
-  }
 }

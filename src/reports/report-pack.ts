@@ -8,6 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Ledger } from '../ledger/ledger.js';
+import { PayoutReconError, RuntimeFailure } from '../shared/errors.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { commitFile, commitFolder, discard, removeLeftovers, temporarySibling } from './atomic-output.js';
 import { CsvWorker } from './csv-worker-client.js';
@@ -41,7 +42,7 @@ export interface ReportPackOptions {
   /** "Generated at". */
   now: number;
   log?: Logger;
-  /** Rows per ledger read (default 5000). */
+  /** Rows per ledger read (default 2000). */
   chunkRows?: number;
   /** zlib level of the workbook's sheets (default 1). */
   compressionLevel?: number;
@@ -66,7 +67,9 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
   const xlsxPath = format === 'csv' ? null : path.join(outDir, `${name}.xlsx`);
   const csvDir = format === 'xlsx' ? null : path.join(outDir, name);
 
-  await mkdir(outDir, { recursive: true });
+  await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
+    throw fileFailure(error, outDir);
+  });
   const leftovers = await removeLeftovers(outDir);
   if (leftovers.length > 0) log.info('removed leftovers of an interrupted report', { files: leftovers.join(' ') });
 
@@ -107,8 +110,16 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
     await csvWorker?.stop();
     if (xlsxTemp) await discard(xlsxTemp);
     if (csvTemp) await discard(csvTemp);
-    throw error;
+    throw fileFailure(error, outDir);
   }
+}
+
+/** A file-system error as a one-line run-time failure naming the place; other errors pass through. */
+function fileFailure(error: unknown, place: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (error instanceof PayoutReconError || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return error;
+  const where = (error as NodeJS.ErrnoException).path ?? place;
+  return new RuntimeFailure(`report: cannot write ${where} (${code})`, { cause: error });
 }
 
 /** Writes tables to the open workbook and/or CSV folder. */

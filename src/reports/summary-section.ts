@@ -107,7 +107,8 @@ type SummaryCell =
   | { at: number }
   | null;
 
-const WIDTHS = [28, 16, 18, 14, 18, 14, 18, 14, 18, 14, 18, 14, 18];
+// Wide enough for a date-time (19 characters) wherever the blocks put one.
+const WIDTHS = [30, 21, 20, 14, 22, 16, 22, 14, 18, 14, 18, 14, 18];
 
 export async function writeSummarySheet(wb: XlsxWorkbookWriter, data: SummaryData, time: LocalTime): Promise<void> {
   const sheet = wb.startSheet('Summary', { widths: WIDTHS });

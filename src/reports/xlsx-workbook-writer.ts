@@ -16,7 +16,7 @@ import { PassThrough } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { StreamSink } from './stream-sink.js';
 import { XlsxStyles } from './xlsx-styles.js';
-import { columnLetters, escapeXml, quoteSheetName } from './xlsx-xml.js';
+import { escapeXml, quoteSheetName } from './xlsx-xml.js';
 
 const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const REL_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
@@ -316,4 +316,3 @@ export class XlsxSheetWriter {
   }
 }
 
-export { columnLetters };

@@ -60,6 +60,14 @@ for (const dialect of DIALECTS) {
       expect(byConfig.stdout).toContain(path.join('elsewhere', 'payouts-2026-11'));
     });
 
+    it('fails with exit code 1 and names the place when the output folder cannot be written', async () => {
+      config();
+      writeFileSync(path.join(work.dir, 'a-file'), 'not a folder');
+      const run = await runCliInProcess(['report', '--month', '2026-10', '--out', 'a-file/reports'], { cwd: work.dir });
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toMatch(/^report: cannot write .*a-file\/reports \(ENOTDIR\)\n$/);
+    });
+
     it.each([
       [['report'], /give --month/],
       [['report', '--month', '2026-10', '--from', '2026-10-01', '--to', '2026-10-02'], /either --month or --from/],
