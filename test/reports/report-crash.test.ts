@@ -13,7 +13,7 @@ import { insertManyPayouts, LedgerFixtures } from '../helpers/ledger-fixtures.js
 import { readCsv } from '../helpers/report-readers.js';
 import { tempDirForSuite } from '../helpers/temp-dir.js';
 
-const PAYOUTS = 80_000;
+const PAYOUTS = 40_000;
 const START = Date.parse('2026-09-30T21:00:00Z');
 const CSV_DIR = 'payouts-2026-10';
 const XLSX = 'payouts-2026-10.xlsx';
@@ -64,7 +64,7 @@ for (const dialect of DIALECTS) {
         currency: i % 3 === 0 ? 'USD' : 'EUR',
         purpose: i % 4 === 0 ? null : 'EDUCATION',
         description: `payout for order ${i}`,
-        createdAt: START + i * 20_000,
+        createdAt: START + i * 60_000,
       }));
       writeFileSync(path.join(work.dir, 'config.json'), JSON.stringify({ database: { url: t.url }, timezone: 'Europe/Bucharest', reports: { dir: './reports' } }));
     }, 180_000);
@@ -88,7 +88,7 @@ for (const dialect of DIALECTS) {
         exited = true;
       });
       // Wait until the run is well into writing its temporary files, then kill it.
-      while (!exited && temporaryBytes(reports) < 512 * 1024 && Date.now() < deadline) {
+      while (!exited && temporaryBytes(reports) < 256 * 1024 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       expect(exited, 'the report finished before it could be killed').toBe(false);
