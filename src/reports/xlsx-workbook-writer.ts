@@ -42,7 +42,7 @@ interface SheetEntry {
 }
 
 /** Bytes of sheet XML collected before handing them to the zip stream. */
-const FLUSH_BYTES = 256 * 1024;
+const BATCH_BYTES = 256 * 1024;
 
 /**
  * The shared-strings table, for columns with few distinct values (status,
@@ -230,8 +230,9 @@ export class XlsxSheetWriter {
   readonly sink: StreamSink;
   readonly #setAutoFilter: (ref: string) => void;
   #rows = 0;
-  #pending: string[] = [];
-  #pendingBytes = 0;
+  // Rows are encoded straight into a batch buffer (no joined string, no second copy).
+  #batch = Buffer.allocUnsafe(BATCH_BYTES);
+  #used = 0;
   #closed = false;
 
   constructor(name: string, sink: StreamSink, layout: SheetLayout, selected: boolean, setAutoFilter: (ref: string) => void) {
@@ -247,7 +248,8 @@ export class XlsxSheetWriter {
     const cols = layout.widths
       .map((w, i) => `<col min="${i + 1}" max="${i + 1}" width="${w}" customWidth="1"/>`)
       .join('');
-    this.#push(
+    // The sheet head always fits the empty batch: nothing to wait for.
+    void this.#push(
       `${XML_HEAD}<worksheet xmlns="${MAIN_NS}" xmlns:r="${REL_NS}">` +
         `<sheetViews><sheetView${selected ? ' tabSelected="1"' : ''} workbookViewId="0">${pane}</sheetView></sheetViews>` +
         '<sheetFormatPr defaultRowHeight="15"/>' +
@@ -273,14 +275,13 @@ export class XlsxSheetWriter {
    */
   addRow(cells: string): Promise<void> | undefined {
     this.#rows += 1;
-    this.#push(`<row r="${this.#rows}">${cells}</row>`);
-    return this.#pendingBytes >= FLUSH_BYTES ? this.#flush() : undefined;
+    return this.#push(`<row r="${this.#rows}">${cells}</row>`);
   }
 
   /** Adds an empty row (a gap between blocks). */
   addEmptyRow(): Promise<void> | undefined {
     this.#rows += 1;
-    return this.#pendingBytes >= FLUSH_BYTES ? this.#flush() : undefined;
+    return undefined;
   }
 
   /** Closes the sheet; `autoFilter` is a range such as `A1:N1001`. */
@@ -297,22 +298,38 @@ export class XlsxSheetWriter {
     if (options.ignoreNumbersAsText) {
       tail += `<ignoredErrors><ignoredError sqref="${options.ignoreNumbersAsText}" numberStoredAsText="1"/></ignoredErrors>`;
     }
-    this.#push(`${tail}</worksheet>`);
-    await this.#flush();
+    await this.#push(`${tail}</worksheet>`);
+    await this.#handOn();
     await this.sink.end();
   }
 
-  #push(text: string): void {
-    this.#pending.push(text);
-    this.#pendingBytes += text.length;
+  /**
+   * Adds text to the batch. When the batch is full it is handed to the zip
+   * stream first, synchronously, so the order of the XML never depends on
+   * the caller awaiting; the returned promise is the back-pressure.
+   */
+  #push(text: string): Promise<void> | undefined {
+    // A UTF-16 unit never takes more than 3 bytes of UTF-8.
+    if (this.#used + text.length * 3 <= this.#batch.length) {
+      this.#used += this.#batch.write(text, this.#used);
+      return undefined;
+    }
+    const handedOn = this.#handOn();
+    if (text.length * 3 > this.#batch.length) {
+      const large = this.sink.write(Buffer.from(text, 'utf8'));
+      return handedOn ? Promise.all([handedOn, large]).then(() => undefined) : large;
+    }
+    this.#used += this.#batch.write(text, this.#used);
+    return handedOn;
   }
 
-  async #flush(): Promise<void> {
-    if (this.#pending.length === 0) return;
-    const text = this.#pending.join('');
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    await this.sink.write(Buffer.from(text, 'utf8'));
+  /** Hands the batch to the zip stream (which keeps it until deflated) and starts a new one. */
+  #handOn(): Promise<void> | undefined {
+    if (this.#used === 0) return undefined;
+    const full = this.#batch.subarray(0, this.#used);
+    this.#batch = Buffer.allocUnsafe(BATCH_BYTES);
+    this.#used = 0;
+    return this.sink.write(full);
   }
 }
 
