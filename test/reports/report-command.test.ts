@@ -56,8 +56,9 @@ for (const dialect of DIALECTS) {
       const byConfig = await runCliInProcess(['report', '--month', '2026-11'], { cwd: work.dir });
       expect(byConfig.exitCode).toBe(0);
       expect(readdirSync(path.join(work.dir, 'elsewhere'))).toEqual(['payouts-2026-11']);
-      expect(byConfig.stdout).toContain('report 2026-11: 2026-11-01 to 2026-11-30 in Europe/Bucharest, 1 payouts');
+      expect(byConfig.stdout).toContain('report 2026-11: 2026-11-01 to 2026-11-30 in Europe/Bucharest, 1 payout');
       expect(byConfig.stdout).toContain(path.join('elsewhere', 'payouts-2026-11'));
+      expect(byConfig.stdout).toContain('EUR: 1 payout, 5.00 succeeded');
     });
 
     it('fails with exit code 1 and names the place when the output folder cannot be written', async () => {

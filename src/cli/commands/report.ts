@@ -44,9 +44,10 @@ export function registerReportCommand(program: Command, state: CliState): void {
         const files = [...(pack.xlsx ? [pack.xlsx] : []), ...pack.csvFiles].map(shown);
         ctx.log.info(`wrote ${pack.summary.payouts} payouts in ${((Date.now() - started) / 1000).toFixed(1)} s`, { period: period.label });
 
-        const lines = [`report ${period.label}: ${describePeriodDays(period)} in ${period.zone}, ${pack.summary.payouts} payouts`];
+        const payouts = (n: number): string => `${n} payout${n === 1 ? '' : 's'}`;
+        const lines = [`report ${period.label}: ${describePeriodDays(period)} in ${period.zone}, ${payouts(pack.summary.payouts)}`];
         for (const t of pack.summary.statusTotals) {
-          lines.push(`  ${t.currency}: ${t.total.count} payouts, ${formatMoneyForDisplay(t.byStatus.succeeded.amount, t.currency)} succeeded`);
+          lines.push(`  ${t.currency}: ${payouts(t.total.count)}, ${formatMoneyForDisplay(t.byStatus.succeeded.amount, t.currency)} succeeded`);
         }
         if (pack.xlsx) lines.push(`  ${shown(pack.xlsx)}`);
         if (pack.csvDir) lines.push(`  ${shown(pack.csvDir)}${path.sep} (${pack.csvFiles.length} CSV files)`);
