@@ -56,6 +56,20 @@ export class Ledger {
     return this.db.connection().execute(async () => fn(raw));
   }
 
+  /**
+   * Like `withSqlite`, for long bulk reads that await between statements
+   * (e.g. a report streaming a million payouts in pages): `fn` gets the raw
+   * handle and a Kysely bound to the same held connection, so it may await;
+   * nothing else runs on the connection meanwhile. Never use
+   * `raw.transaction(...)` here (it commits at the first await): begin and
+   * commit by hand when a snapshot is needed.
+   */
+  async withSqliteConnection<T>(fn: (raw: BetterSqlite, db: LedgerDb) => Promise<T>): Promise<T> {
+    const raw = this.#sqlite;
+    if (!raw) throw new Error('withSqliteConnection is only available on a SQLite ledger');
+    return this.db.connection().execute((db) => fn(raw, db));
+  }
+
   /** One transaction; a thrown error rolls everything in it back. */
   transaction<T>(fn: (trx: LedgerTransaction) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(fn);

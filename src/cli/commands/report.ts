@@ -1,5 +1,19 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { type CliState, commandAction, notImplemented } from '../action.js';
+import { reportFormat } from '../../config/sections/reports.js';
+import { UsageError } from '../../shared/errors.js';
+import { formatMoneyForDisplay } from '../../shared/money.js';
+import { writeReportPack } from '../../reports/report-pack.js';
+import { describePeriodDays, resolveReportPeriod } from '../../reports/report-period.js';
+import { type CliState, commandAction } from '../action.js';
+
+interface ReportOptions extends Record<string, unknown> {
+  month?: string;
+  from?: string;
+  to?: string;
+  format?: string;
+  out?: string;
+}
 
 export function registerReportCommand(program: Command, state: CliState): void {
   program
@@ -8,7 +22,50 @@ export function registerReportCommand(program: Command, state: CliState): void {
     .option('--month <YYYY-MM>', 'the calendar month, cut in the configured timezone')
     .option('--from <date>', 'first day (YYYY-MM-DD)')
     .option('--to <date>', 'last day (YYYY-MM-DD), inclusive')
-    .option('--format <format>', 'xlsx | csv | both')
+    .option('--format <format>', 'xlsx | csv | both (default: reports.format)')
     .option('--out <dir>', 'output folder (default: reports.dir)')
-    .action(commandAction(state, notImplemented('report')));
+    .action(
+      commandAction<ReportOptions>(state, async (ctx, _args, options) => {
+        const config = ctx.config;
+        const period = resolveReportPeriod({ month: options.month, from: options.from, to: options.to }, config.timezone);
+        const parsedFormat = reportFormat.safeParse(options.format ?? config.reports.format);
+        if (!parsedFormat.success) throw new UsageError('report: --format must be "xlsx", "csv" or "both"');
+        const outDir = ctx.resolvePath(options.out ?? config.reports.dir);
+        const ledger = await ctx.ledger();
+        const started = Date.now();
+        const pack = await writeReportPack(ledger, {
+          period,
+          format: parsedFormat.data,
+          outDir,
+          now: ctx.clock(),
+          log: ctx.log.child('report'),
+        });
+        const shown = (p: string): string => displayPath(ctx.io.cwd, p);
+        const files = [...(pack.xlsx ? [pack.xlsx] : []), ...pack.csvFiles].map(shown);
+        ctx.log.info(`wrote ${pack.summary.payouts} payouts in ${((Date.now() - started) / 1000).toFixed(1)} s`, { period: period.label });
+
+        const payouts = (n: number): string => `${n} payout${n === 1 ? '' : 's'}`;
+        const lines = [`report ${period.label}: ${describePeriodDays(period)} in ${period.zone}, ${payouts(pack.summary.payouts)}`];
+        for (const t of pack.summary.statusTotals) {
+          lines.push(`  ${t.currency}: ${payouts(t.total.count)}, ${formatMoneyForDisplay(t.byStatus.succeeded.amount, t.currency)} succeeded`);
+        }
+        if (pack.xlsx) lines.push(`  ${shown(pack.xlsx)}`);
+        if (pack.csvDir) lines.push(`  ${shown(pack.csvDir)}${path.sep} (${pack.csvFiles.length} CSV files)`);
+        for (const note of pack.summary.notes) lines.push(`  note: ${note}`);
+        return {
+          json: {
+            files,
+            period: { label: period.label, from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString(), timezone: period.zone },
+            payouts: pack.summary.payouts,
+          },
+          text: lines.join('\n'),
+        };
+      }),
+    );
+}
+
+/** A path as the user would type it: relative to the working directory when under it. */
+export function displayPath(cwd: string, target: string): string {
+  const relative = path.relative(cwd, target);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : target;
 }

@@ -1,0 +1,39 @@
+/**
+ * One CSV file of a pack: UTF-8, RFC 4180 (CRLF line ends, quoting by
+ * csv-stringify), written chunk by chunk with back-pressure. Values arrive
+ * already as text (see `report-table.ts`): amounts as plain decimals, text
+ * formula-neutralised, so csv-stringify's own `escape_formulas` stays off
+ * (it would also prefix negative amounts).
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { stringify } from 'csv-stringify/sync';
+import { StreamSink } from './stream-sink.js';
+
+const OPTIONS = { record_delimiter: 'windows', escape_formulas: false } as const;
+
+export class CsvFileWriter {
+  readonly #file: WriteStream;
+  readonly #sink: StreamSink;
+  readonly #closed: Promise<void>;
+
+  /** Starts `path` (which must not exist yet) with the header row. */
+  constructor(path: string, header: readonly string[]) {
+    this.#file = createWriteStream(path, { flags: 'wx' });
+    this.#sink = new StreamSink(this.#file);
+    this.#closed = once(this.#file, 'close').then(() => undefined);
+    this.#closed.catch(() => undefined);
+    this.#file.write(stringify([header], OPTIONS));
+  }
+
+  async writeRecords(records: readonly (readonly string[])[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.#sink.write(stringify(records as string[][], OPTIONS));
+  }
+
+  /** Ends the file and waits until it is closed. */
+  async close(): Promise<void> {
+    await this.#sink.end();
+    await this.#closed;
+  }
+}
