@@ -27,7 +27,7 @@ import { type Logger, silentLogger } from '../shared/logger.js';
 import { formatInstant, type Instant } from '../shared/time.js';
 import { nextWatermark, syncRange } from './sync-range.js';
 import { advanceWatermark, readSyncState, SMART2PAY_PAYOUTS_STATE } from './sync-state.js';
-import { requestRange, type SyncWindow, WindowPlanner, WindowQueue } from './windows.js';
+import { learnPadding, type Padding, requestRange, type SyncWindow, WindowPlanner, WindowQueue } from './windows.js';
 
 export interface SyncProgress {
   windows: number;
@@ -78,7 +78,8 @@ const POSITION_OVERLAP = 5;
 const MAX_RESTARTS = 3;
 const CHECKPOINT_EVERY_MS = 1000;
 
-type Fetched = { ok: true; items: Smart2PayPayoutItem[] } | { ok: false; error: unknown };
+/** A page and the range actually asked (offset pages of a window must ask the same range). */
+type Fetched = { ok: true; items: Smart2PayPayoutItem[]; asked: SyncWindow } | { ok: false; error: unknown };
 
 export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promise<Smart2PaySyncResult> {
   const { ledger, client, config, now } = options;
@@ -102,6 +103,8 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   const totals = { fetched: 0, inserted: 0, updated: 0, unchanged: 0, statusChanges: 0, regressions: 0 };
   let windowsDone = 0;
   let offsetPages = 0;
+  /** Wall second after the last finished window (everything before it is committed). */
+  let finishedThrough: number | null = null;
   let watermark = previousWatermark;
 
   // Wall seconds to walk: every instant in [from, to) shows a wall clock in [lo, hi].
@@ -131,20 +134,35 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   const abort = new AbortController();
   const inFlight = new Map<SyncWindow, Promise<Fetched>>();
 
-  const filtersFor = (w: SyncWindow, offset?: string | number): Smart2PayListFilters => {
-    const asked = requestRange(w, config.dateBounds);
-    return {
+  // Bounds of unknown inclusivity are padded by a second until a row on the bound proves it inclusive.
+  let padding: Padding = config.dateBounds === 'pad' ? { start: true, end: true } : { start: false, end: false };
+  const fetchPage = (w: SyncWindow, offset?: string | number, range?: SyncWindow): Promise<Fetched> => {
+    const asked = range ?? requestRange(w, padding);
+    const filters: Smart2PayListFilters = {
       limit: config.pageLimit,
       startDate: clock.formatWallSeconds(asked.start),
       endDate: clock.formatWallSeconds(asked.end),
       ...(offset !== undefined ? { offset } : {}),
     };
-  };
-  const fetchPage = (w: SyncWindow, offset?: string | number): Promise<Fetched> =>
-    client.listPayouts(filtersFor(w, offset), { signal: abort.signal }).then(
-      (items) => ({ ok: true as const, items }),
+    return client.listPayouts(filters, { signal: abort.signal }).then(
+      (items) => {
+        if (padding.start || padding.end) {
+          padding = learnPadding(padding, asked, wallSecondsOf(items));
+        }
+        return { ok: true as const, items, asked };
+      },
       (error: unknown) => ({ ok: false as const, error }),
     );
+  };
+  function* wallSecondsOf(items: readonly Smart2PayPayoutItem[]): Generator<number> {
+    for (const item of items) {
+      try {
+        yield clock.parseWallSeconds(item.payout.Created);
+      } catch {
+        // An invalid Created fails the window when the page is stored.
+      }
+    }
+  }
   const failWindow = (w: SyncWindow, error: unknown): never => {
     if (error instanceof ProviderError && (error.status === 401 || error.status === 403)) throw error;
     const reason = error instanceof ProviderError ? error.message.replace(/^smart2pay: /, '') : (error as Error).message;
@@ -192,28 +210,37 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     lastCheckpoint = monotonic();
   };
 
-  /** Pages a full one-second window with `offset`; stores each page as it comes. */
-  const pageWithOffset = async (w: SyncWindow, first: Smart2PayPayoutItem[]): Promise<number> => {
+  /**
+   * Pages a full one-second window with `offset`, storing each page as it
+   * comes. Every page is checked to continue the previous one, so a wrong
+   * `offsetMode` stops the sync instead of silently skipping rows:
+   * - position: a page re-reads the last rows of the previous one; when none
+   *   of them is there, rows moved (or offset is not a position): start again;
+   * - id: a page starts from the payout whose ID was given, so it must hold it.
+   */
+  const pageWithOffset = async (w: SyncWindow, first: Smart2PayPayoutItem[], asked: SyncWindow): Promise<number> => {
     const seen = new Set<string>();
+    const wrongMode = `offset paging does not continue the previous page (check smart2pay.offsetMode, now "${config.offsetMode}")`;
     let rows = first;
     let offset = 0;
     let restarts = 0;
     let pages = 0;
+    // Rows the current page must re-read from the previous one (position) or the ID it must hold (id).
+    let expectOverlap: string[] = [];
     // After a restart, pages up to here are expected to bring nothing new.
     let highestOffset = 0;
     for (;;) {
-      const fresh = rows.filter((r) => !seen.has(r.payout.ID)).length;
-      if (config.offsetMode === 'position' && offset > 0 && rows.length > 0) {
-        const overlap = rows.slice(0, Math.min(POSITION_OVERLAP, rows.length));
-        if (!overlap.some((r) => seen.has(r.payout.ID))) {
+      if (expectOverlap.length > 0) {
+        const ids = new Set(rows.slice(0, config.offsetMode === 'position' ? expectOverlap.length : rows.length).map((r) => r.payout.ID));
+        if (!expectOverlap.some((id) => ids.has(id))) {
+          if (config.offsetMode === 'id') failWindow(w, new Error(wrongMode));
           // Rows moved by more than the overlap while we paged: start this second again.
           restarts += 1;
-          if (restarts > MAX_RESTARTS) {
-            failWindow(w, new Error(`rows kept moving while paging with offset (${MAX_RESTARTS} restarts)`));
-          }
+          if (restarts > MAX_RESTARTS) failWindow(w, new Error(`${wrongMode}, or rows kept moving (${MAX_RESTARTS} restarts)`));
           log.warn('rows moved while paging a one-second window; starting it again', { window: label(w) });
           offset = 0;
-          const again = await fetchPage(w, 0);
+          expectOverlap = [];
+          const again = await fetchPage(w, 0, asked);
           offsetPages += 1;
           if (!again.ok) failWindow(w, again.error);
           rows = again.ok ? again.items : [];
@@ -221,29 +248,27 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
           continue;
         }
       }
+      const fresh = rows.filter((r) => !seen.has(r.payout.ID)).length;
       await store(w, rows);
       for (const r of rows) seen.add(r.payout.ID);
       if (!queue.isFull(rows.length)) break;
-      if (fresh === 0 && offset >= highestOffset) {
-        failWindow(
-          w,
-          new Error(`offset paging (smart2pay.offsetMode "${config.offsetMode}") returned no new payouts; try the other offsetMode`),
-        );
-      }
+      if (fresh === 0 && offset >= highestOffset) failWindow(w, new Error(`${wrongMode}: a page brought no new payouts`));
       pages += 1;
       if (pages > 100_000) failWindow(w, new Error('offset paging did not end after 100,000 pages'));
       let next: string | number;
       if (config.offsetMode === 'position') {
-        const overlap = Math.min(POSITION_OVERLAP, Math.floor(rows.length / 2));
+        const overlap = Math.min(POSITION_OVERLAP, rows.length - 1);
         offset += rows.length - overlap;
         highestOffset = Math.max(highestOffset, offset);
+        expectOverlap = rows.slice(rows.length - overlap).map((r) => r.payout.ID);
         next = offset;
       } else {
         const last = rows[rows.length - 1];
         if (!last) break;
+        expectOverlap = [last.payout.ID];
         next = last.payout.ID;
       }
-      const page = await fetchPage(w, next);
+      const page = await fetchPage(w, next, asked);
       offsetPages += 1;
       if (!page.ok) failWindow(w, page.error);
       rows = page.ok ? page.items : [];
@@ -268,12 +293,13 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
       let rows = items.length;
       if (action === 'page') {
         log.debug('one-second window overflows a page; paging with offset', { window: label(head), rows });
-        rows = await pageWithOffset(head, items);
+        rows = await pageWithOffset(head, items, result.ok ? result.asked : head);
       } else {
         await store(head, items);
       }
       queue.finishHead(rows);
       windowsDone += 1;
+      finishedThrough = head.end + 1;
       await checkpoint(head.end + 1, false);
       options.onProgress?.({
         windows: windowsDone,
@@ -290,6 +316,8 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   } catch (error) {
     abort.abort();
     await Promise.allSettled(inFlight.values());
+    // The windows finished before the failure are committed: let the watermark say so.
+    if (finishedThrough !== null) await checkpoint(finishedThrough, true).catch(() => undefined);
     if (watermark !== previousWatermark) {
       log.warn('sync stopped; payouts before the watermark are committed', { watermark: formatInstant(watermark ?? 0) });
     }
@@ -297,6 +325,8 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   }
 
   log.debug('sync walked', {
+    paddedStart: padding.start,
+    paddedEnd: padding.end,
     windows: windowsDone,
     splits: queue.splits,
     largestPage: queue.largestPage,

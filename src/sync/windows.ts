@@ -40,15 +40,34 @@ export function isFullPage(rows: number, limit: number, largestPage: number): bo
   return rows > 0 && rows >= Math.min(limit, Math.max(largestPage, rows));
 }
 
-export type DateBounds = 'pad' | 'inclusive';
+/** Which ends of the asked range get one extra second. */
+export interface Padding {
+  start: boolean;
+  end: boolean;
+}
 
 /**
- * The `startDate`/`endDate` to ask for a window. With `pad`, one second more
- * on each side: whether the provider's bounds are inclusive or exclusive
+ * The `startDate`/`endDate` to ask for a window. A padded end asks one
+ * second more: whether the provider's bound is inclusive or exclusive
  * (undocumented), the answer then covers the whole window.
  */
-export function requestRange(w: SyncWindow, bounds: DateBounds): SyncWindow {
-  return bounds === 'pad' ? { start: w.start - 1, end: w.end + 1 } : { start: w.start, end: w.end };
+export function requestRange(w: SyncWindow, pad: Padding): SyncWindow {
+  return { start: pad.start ? w.start - 1 : w.start, end: pad.end ? w.end + 1 : w.end };
+}
+
+/**
+ * Learns the provider's bounds from what it returns: a row created in the
+ * very second asked as `startDate` (or `endDate`) proves that bound
+ * inclusive, so that end needs no padding any more. Never unlearns.
+ */
+export function learnPadding(pad: Padding, asked: SyncWindow, rowSeconds: Iterable<number>): Padding {
+  if (!pad.start && !pad.end) return pad;
+  let { start, end } = pad;
+  for (const t of rowSeconds) {
+    if (start && t === asked.start) start = false;
+    if (end && t === asked.end) end = false;
+  }
+  return start === pad.start && end === pad.end ? pad : { start, end };
 }
 
 export interface WindowPlannerOptions {
@@ -111,8 +130,8 @@ export type HeadAction = 'split' | 'commit' | 'page';
 
 /**
  * The windows being walked, in time order: the head is the next to finish;
- * up to `lookahead` windows are asked ahead of it. A full head is replaced by
- * its halves (asked next); a finished head leaves the queue.
+ * up to `lookahead` windows are asked ahead of it. A full head is split (its
+ * first part asked next); a finished head leaves the queue.
  */
 export class WindowQueue {
   readonly #planner: WindowPlanner;
@@ -142,10 +161,15 @@ export class WindowQueue {
   /** Rows a window should bring: comfortably below what the server returns at most. */
   get targetRows(): number {
     const page = Math.min(this.#limit, this.#largestPage > 0 ? this.#largestPage : this.#limit);
-    return Math.max(1, Math.floor(page * 0.6));
+    return Math.max(1, Math.floor(page * 0.75));
   }
 
-  /** Windows to start fetching now (halves of a split head first). */
+  /**
+   * Windows to start fetching now: the first `lookahead` windows of the
+   * queue that are not asked yet, each cut to the current window size first
+   * (the rest stays queued), so a window planned before the density was
+   * known is not asked whole.
+   */
   issue(): SyncWindow[] {
     while (this.#queue.length < this.#lookahead) {
       const w = this.#planner.next();
@@ -153,8 +177,20 @@ export class WindowQueue {
       this.#queue.push(w);
       this.#unissued.add(w);
     }
-    const out = this.#queue.filter((w) => this.#unissued.has(w));
-    for (const w of out) this.#unissued.delete(w);
+    const out: SyncWindow[] = [];
+    for (let i = 0; i < Math.min(this.#lookahead, this.#queue.length); i += 1) {
+      let w = this.#queue[i];
+      if (!w || !this.#unissued.has(w)) continue;
+      this.#unissued.delete(w);
+      const span = this.#planner.span;
+      if (windowSeconds(w) > span) {
+        const rest = { start: w.start + span, end: w.end };
+        w = { start: w.start, end: w.start + span - 1 };
+        this.#queue.splice(i, 1, w, rest);
+        this.#unissued.add(rest);
+      }
+      out.push(w);
+    }
     return out;
   }
 
@@ -183,11 +219,14 @@ export class WindowQueue {
     this.observePage(rows);
     if (!this.isFull(rows)) return 'commit';
     if (windowSeconds(head) === 1) return 'page';
-    const [left, right] = splitWindow(head);
+    this.#planner.overflowed(head);
+    // At most half of it, and no more than the (now smaller) window size; the rest is cut when asked.
+    const cut = Math.min(Math.floor(windowSeconds(head) / 2), this.#planner.span);
+    const left = { start: head.start, end: head.start + cut - 1 };
+    const right = { start: head.start + cut, end: head.end };
     this.#queue.splice(0, 1, left, right);
     this.#unissued.add(left);
     this.#unissued.add(right);
-    this.#planner.overflowed(head);
     this.#splits += 1;
     return 'split';
   }

@@ -62,7 +62,7 @@ function parseJson(body: string): unknown {
 function validatePayout(value: unknown, where: string): Smart2PayPayoutItem {
   const fast = fastParsePayout(value);
   if (fast) return { payout: fast, raw: JSON.stringify(value) };
-  const result = smart2payPayoutSchema.safeParse(value);
+  const result = smart2payPayoutSchema.safeParse(value, { reportInput: true });
   if (!result.success) {
     const id = typeof value === 'object' && value !== null ? (value as { ID?: unknown }).ID : undefined;
     const label = typeof id === 'number' || typeof id === 'string' ? `${where} (ID ${String(id)})` : where;
@@ -148,7 +148,7 @@ export class Smart2PayClient {
         path: `/v1/payouts/${encodeURIComponent(id)}/status`,
         headers: { authorization: this.#authorization },
         parse: (body) => {
-          const result = smart2payStatusResponseSchema.safeParse(parseJson(body));
+          const result = smart2payStatusResponseSchema.safeParse(parseJson(body), { reportInput: true });
           if (!result.success) throw new MalformedResponseError(describeIssues(result.error));
           return result.data.Payout;
         },

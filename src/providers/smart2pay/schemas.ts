@@ -103,7 +103,7 @@ export function describeIssues(error: z.ZodError): string {
       const where = issue.path
         .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
         .join('');
-      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is missing' : issue.message;
+      const message = 'input' in issue && issue.input === undefined ? 'is missing' : issue.message;
       return where ? `${where} ${message}` : message;
     })
     .join('; ');
