@@ -325,6 +325,7 @@ interface SqliteStatements {
   history: Statement;
   updateStatus: Statement;
   markPolled: Statement;
+  firstHistoryRange: Statement;
 }
 
 const statementCache = new WeakMap<BetterSqlite, SqliteStatements>();
@@ -351,6 +352,12 @@ function sqliteStatements(raw: BetterSqlite): SqliteStatements {
            status_changed_at = ?, final_at = ?, updated_at = ? where id = ?`,
       ),
       markPolled: raw.prepare('update payouts set last_polled_at = ? where id = ?'),
+      // The first observations of a run of payouts just inserted, copied inside SQLite in one statement.
+      firstHistoryRange: raw.prepare(
+        `insert into payout_status_history
+           (payout_id, status, previous_status, provider_status, provider_status_info, reasons, source, observed_at, regression)
+         select id, status, null, provider_status, provider_status_info, reasons, ?, ?, 0 from payouts where id between ? and ? order by id`,
+      ),
     };
     statementCache.set(raw, cached);
   }
@@ -391,7 +398,17 @@ function upsertSqlite(raw: BetterSqlite, observations: readonly PayoutObservatio
   const s = sqliteStatements(raw);
   const { source, now } = options;
   const counts = emptyCounts(observations.length);
+  // Payouts inserted one after another get consecutive ids in this transaction (no other writer):
+  // their first history rows are written together, before anything else touches them.
+  let firstFrom = 0;
+  let firstTo = -1;
+  const flushFirst = (): void => {
+    if (firstTo < firstFrom) return;
+    s.firstHistoryRange.run(source, now, firstFrom, firstTo);
+    firstTo = -1;
+  };
   const applyKnown = (existing: StoredPayout, obs: PayoutObservation): void => {
+    flushFirst();
     const merged = mergeObservation(existing, obs, now);
     if (!merged.changed) {
       counts.unchanged += 1;
@@ -446,12 +463,16 @@ function upsertSqlite(raw: BetterSqlite, observations: readonly PayoutObservatio
       if (info.changes === 1) {
         expectNew = true;
         counts.inserted += 1;
-        insertHistory(s, Number(info.lastInsertRowid), firstHistory(fields), source, now);
+        const id = Number(info.lastInsertRowid);
+        if (firstTo >= firstFrom && id !== firstTo + 1) flushFirst();
+        if (firstTo < firstFrom) firstFrom = id;
+        firstTo = id;
         continue;
       }
       expectNew = false;
       applyKnown(s.select.get(obs.provider, obs.providerPayoutId) as StoredPayout, obs);
     }
+    flushFirst();
   });
   run.immediate();
   return counts;
