@@ -19,12 +19,12 @@ import type { Smart2PayConfig } from '../config/schema.js';
 import type { PayoutObservation } from '../domain/payout-observation.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { upsertPayouts, type UpsertPayoutsCounts } from '../ledger/payout-store.js';
-import type { Smart2PayClient, Smart2PayListFilters, Smart2PayPayoutItem } from '../providers/smart2pay/client.js';
-import { createSmart2PayMapper, isCardApiHost, Smart2PayMappingError } from '../providers/smart2pay/mapping.js';
+import type { Smart2PayClient, Smart2PayListFilters } from '../providers/smart2pay/client.js';
 import { ProviderClock } from '../providers/smart2pay/provider-clock.js';
 import { ProviderError } from '../shared/errors.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { formatInstant, type Instant } from '../shared/time.js';
+import { InThreadListFetcher, type ListFetcher, WorkerListFetcher } from './list-fetcher.js';
 import { nextWatermark, syncRange } from './sync-range.js';
 import { advanceWatermark, readSyncState, SMART2PAY_PAYOUTS_STATE } from './sync-state.js';
 import { learnPadding, type Padding, requestRange, type SyncWindow, WindowPlanner, WindowQueue } from './windows.js';
@@ -42,7 +42,10 @@ export interface SyncProgress {
 
 export interface Smart2PaySyncOptions {
   ledger: Ledger;
+  /** Lists pages unless a worker (`smart2pay.listWorker`) or `fetcher` does. */
   client: Smart2PayClient;
+  /** Fetches and maps list pages (default: per `smart2pay.listWorker`). */
+  fetcher?: ListFetcher;
   config: Smart2PayConfig;
   now: Instant;
   /** `--since`: re-walk from here instead of the watermark. */
@@ -79,7 +82,7 @@ const MAX_RESTARTS = 3;
 const CHECKPOINT_EVERY_MS = 1000;
 
 /** A page and the range actually asked (offset pages of a window must ask the same range). */
-type Fetched = { ok: true; items: Smart2PayPayoutItem[]; asked: SyncWindow } | { ok: false; error: unknown };
+type Fetched = { ok: true; items: PayoutObservation[]; asked: SyncWindow } | { ok: false; error: unknown };
 
 export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promise<Smart2PaySyncResult> {
   const { ledger, client, config, now } = options;
@@ -98,8 +101,11 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     since: options.since,
     until: options.until,
   });
-  const requestsBefore = client.stats.requests;
-  const retriesBefore = client.stats.retries;
+  const fetcher =
+    options.fetcher ?? (config.listWorker ? new WorkerListFetcher(config) : new InThreadListFetcher(client, config));
+  const ownsFetcher = options.fetcher === undefined;
+  const requestsBefore = fetcher.stats.requests;
+  const retriesBefore = fetcher.stats.retries;
   const totals = { fetched: 0, inserted: 0, updated: 0, unchanged: 0, statusChanges: 0, regressions: 0 };
   let windowsDone = 0;
   let offsetPages = 0;
@@ -118,12 +124,6 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     maxSeconds: config.windowHours * 3600,
   });
   const queue = new WindowQueue(planner, { lookahead: config.listConcurrency, limit: config.pageLimit });
-  const map = createSmart2PayMapper({
-    timezone: config.timezone,
-    amountDecimals: config.amountDecimals,
-    methodIds: config.methodIds,
-    cardApi: config.api === 'card' || (config.api === 'auto' && isCardApiHost(config.baseUrl)),
-  });
   const label = (w: SyncWindow): string => {
     const f = (s: number) => {
       const t = clock.formatWallSeconds(s);
@@ -144,25 +144,16 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
       endDate: clock.formatWallSeconds(asked.end),
       ...(offset !== undefined ? { offset } : {}),
     };
-    return client.listPayouts(filters, { signal: abort.signal }).then(
-      (items) => {
-        if (padding.start || padding.end) {
-          padding = learnPadding(padding, asked, wallSecondsOf(items));
+    return fetcher.fetch(filters, asked, abort.signal).then(
+      (page) => {
+        if ((padding.start && page.atStart) || (padding.end && page.atEnd)) {
+          padding = learnPadding(padding, asked, [...(page.atStart ? [asked.start] : []), ...(page.atEnd ? [asked.end] : [])]);
         }
-        return { ok: true as const, items, asked };
+        return { ok: true as const, items: page.observations, asked };
       },
       (error: unknown) => ({ ok: false as const, error }),
     );
   };
-  function* wallSecondsOf(items: readonly Smart2PayPayoutItem[]): Generator<number> {
-    for (const item of items) {
-      try {
-        yield clock.parseWallSeconds(item.payout.Created);
-      } catch {
-        // An invalid Created fails the window when the page is stored.
-      }
-    }
-  }
   const failWindow = (w: SyncWindow, error: unknown): never => {
     if (error instanceof ProviderError && (error.status === 401 || error.status === 403)) throw error;
     const reason = error instanceof ProviderError ? error.message.replace(/^smart2pay: /, '') : (error as Error).message;
@@ -171,21 +162,13 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
       ...(error instanceof ProviderError && error.status !== undefined ? { status: error.status } : {}),
     });
   };
-  const store = async (w: SyncWindow, items: readonly Smart2PayPayoutItem[]): Promise<void> => {
+  const store = async (items: readonly PayoutObservation[]): Promise<void> => {
     totals.fetched += items.length;
     if (items.length === 0) return;
+    // Deduplicate by ID (a padded bound can bring a row twice); the last one wins.
     const byId = new Map<string, PayoutObservation>();
-    for (const item of items) {
-      try {
-        byId.set(item.payout.ID, map(item));
-      } catch (error) {
-        if (error instanceof Smart2PayMappingError) {
-          failWindow(w, new ProviderError('smart2pay', `GET /v1/payouts returned an unusable payout (ID ${item.payout.ID}): ${error.message}`));
-        }
-        throw error;
-      }
-    }
-    const counts = await upsertPayouts(ledger, [...byId.values()], { source: 'list', now });
+    for (const item of items) byId.set(item.providerPayoutId, item);
+    const counts = await upsertPayouts(ledger, byId.size === items.length ? items : [...byId.values()], { source: 'list', now });
     totals.inserted += counts.inserted;
     totals.updated += counts.updated;
     totals.unchanged += counts.unchanged;
@@ -218,7 +201,7 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
    *   of them is there, rows moved (or offset is not a position): start again;
    * - id: a page starts from the payout whose ID was given, so it must hold it.
    */
-  const pageWithOffset = async (w: SyncWindow, first: Smart2PayPayoutItem[], asked: SyncWindow): Promise<number> => {
+  const pageWithOffset = async (w: SyncWindow, first: PayoutObservation[], asked: SyncWindow): Promise<number> => {
     const seen = new Set<string>();
     const wrongMode = `offset paging does not continue the previous page (check smart2pay.offsetMode, now "${config.offsetMode}")`;
     let rows = first;
@@ -231,7 +214,7 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     let highestOffset = 0;
     for (;;) {
       if (expectOverlap.length > 0) {
-        const ids = new Set(rows.slice(0, config.offsetMode === 'position' ? expectOverlap.length : rows.length).map((r) => r.payout.ID));
+        const ids = new Set(rows.slice(0, config.offsetMode === 'position' ? expectOverlap.length : rows.length).map((r) => r.providerPayoutId));
         if (!expectOverlap.some((id) => ids.has(id))) {
           if (config.offsetMode === 'id') failWindow(w, new Error(wrongMode));
           // Rows moved by more than the overlap while we paged: start this second again.
@@ -248,9 +231,9 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
           continue;
         }
       }
-      const fresh = rows.filter((r) => !seen.has(r.payout.ID)).length;
-      await store(w, rows);
-      for (const r of rows) seen.add(r.payout.ID);
+      const fresh = rows.filter((r) => !seen.has(r.providerPayoutId)).length;
+      await store(rows);
+      for (const r of rows) seen.add(r.providerPayoutId);
       if (!queue.isFull(rows.length)) break;
       if (fresh === 0 && offset >= highestOffset) failWindow(w, new Error(`${wrongMode}: a page brought no new payouts`));
       pages += 1;
@@ -260,13 +243,13 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
         const overlap = Math.min(POSITION_OVERLAP, rows.length - 1);
         offset += rows.length - overlap;
         highestOffset = Math.max(highestOffset, offset);
-        expectOverlap = rows.slice(rows.length - overlap).map((r) => r.payout.ID);
+        expectOverlap = rows.slice(rows.length - overlap).map((r) => r.providerPayoutId);
         next = offset;
       } else {
         const last = rows[rows.length - 1];
         if (!last) break;
-        expectOverlap = [last.payout.ID];
-        next = last.payout.ID;
+        expectOverlap = [last.providerPayoutId];
+        next = last.providerPayoutId;
       }
       const page = await fetchPage(w, next, asked);
       offsetPages += 1;
@@ -295,7 +278,7 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
         log.debug('one-second window overflows a page; paging with offset', { window: label(head), rows });
         rows = await pageWithOffset(head, items, result.ok ? result.asked : head);
       } else {
-        await store(head, items);
+        await store(items);
       }
       queue.finishHead(rows);
       windowsDone += 1;
@@ -316,6 +299,7 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   } catch (error) {
     abort.abort();
     await Promise.allSettled(inFlight.values());
+    if (ownsFetcher) await fetcher.close().catch(() => undefined);
     // The windows finished before the failure are committed: let the watermark say so.
     if (finishedThrough !== null) await checkpoint(finishedThrough, true).catch(() => undefined);
     if (watermark !== previousWatermark) {
@@ -324,6 +308,7 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     throw error;
   }
 
+  if (ownsFetcher) await fetcher.close();
   log.debug('sync walked', {
     paddedStart: padding.start,
     paddedEnd: padding.end,
@@ -335,8 +320,8 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   });
   return {
     ...totals,
-    requests: client.stats.requests - requestsBefore,
-    retries: client.stats.retries - retriesBefore,
+    requests: fetcher.stats.requests - requestsBefore,
+    retries: fetcher.stats.retries - retriesBefore,
     windows: windowsDone,
     splits: queue.splits,
     offsetPages,

@@ -19,7 +19,11 @@ export const FAST_HTTP = {
   connections: 4,
 };
 
-/** The `smart2pay` section as the config loader builds it (defaults applied). */
+/**
+ * The `smart2pay` section as the config loader builds it (defaults applied).
+ * Pages are parsed in this thread unless a test asks for `listWorker: true`:
+ * under the test runner each worker first compiles the TypeScript sources.
+ */
 export function smart2payConfig(sandbox: RunningSmart2PaySandbox, overrides: Record<string, unknown> = {}): Smart2PayConfig {
   const config = parseConfigValue({
     smart2pay: {
@@ -27,6 +31,7 @@ export function smart2payConfig(sandbox: RunningSmart2PaySandbox, overrides: Rec
       siteId: sandbox.sandbox.siteId,
       apiKey: sandbox.sandbox.apiKey,
       settleSeconds: 0,
+      listWorker: false,
       http: FAST_HTTP,
       ...overrides,
     },
@@ -35,7 +40,7 @@ export function smart2payConfig(sandbox: RunningSmart2PaySandbox, overrides: Rec
   return config.smart2pay;
 }
 
-/** The config file a CLI test writes for a sandbox and a database URL. */
+/** The config file a CLI test writes for a sandbox and a database URL (in-process runs: no worker unless asked). */
 export function smart2payConfigFile(sandbox: RunningSmart2PaySandbox, databaseUrl: string, overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({
     database: { url: databaseUrl },
@@ -44,6 +49,7 @@ export function smart2payConfigFile(sandbox: RunningSmart2PaySandbox, databaseUr
       siteId: sandbox.sandbox.siteId,
       apiKey: sandbox.sandbox.apiKey,
       settleSeconds: 0,
+      listWorker: false,
       http: FAST_HTTP,
       ...overrides,
     },

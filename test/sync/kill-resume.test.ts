@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
       const database = await createTestDatabase(dialect);
       const cwd = tempDir();
       // A request rate limit stretches the run so the kills land mid-walk.
-      writeFileSync(path.join(cwd, 'config.json'), smart2payConfigFile(sandbox, database.url, { ...settings, http: { ...FAST_HTTP, requestsPerSecond: 60 } }));
+      writeFileSync(path.join(cwd, 'config.json'), smart2payConfigFile(sandbox, database.url, { ...settings, listWorker: true, http: { ...FAST_HTTP, requestsPerSecond: 60 } }));
       const watcher = await openLedger({ url: database.url, poolSize: 2 });
       cleanups.push(async () => {
         await watcher.close();

@@ -85,6 +85,7 @@ for (const dialect of DIALECTS) {
         syncFrom: new Date(end - 3 * 24 * MS_PER_HOUR).toISOString(),
         pageLimit: 1000,
         poll: { recentlyFinalHours: 0 },
+        listWorker: true, // pages parsed in a worker thread, as in production
       });
 
       const first = await sync(config);

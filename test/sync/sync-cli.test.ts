@@ -27,7 +27,7 @@ async function project(options: { count?: number; overrides?: Record<string, unk
 
 describe('payout-recon sync / poll', () => {
   it('sync --json prints one JSON document with the counts; a second run finds nothing new', async () => {
-    const cwd = await project();
+    const cwd = await project({ overrides: { listWorker: true } });
     const first = await runCliInProcess(['sync', '--json'], { cwd });
     expect(first.exitCode, first.stderr).toBe(0);
     const json = JSON.parse(first.stdout) as Record<string, unknown>;

@@ -32,6 +32,8 @@ export const smart2paySection = z.strictObject({
   dateBounds: z.enum(['pad', 'inclusive'], { error: 'must be "pad" or "inclusive"' }).default('pad'),
   /** List requests in flight at once: the next windows are fetched while one is stored. */
   listConcurrency: positiveInt().default(2),
+  /** Parse list pages in a worker thread, so parsing overlaps storing (a sync then uses two cores). */
+  listWorker: z.boolean({ error: 'must be true or false' }).default(true),
   /** Meaning of `offset` for the one-second fallback: a row position, or the last ID seen. */
   offsetMode: z.enum(['position', 'id'], { error: 'must be "position" or "id"' }).default('position'),
   /** `two`: "the last two digits are the decimals" for every currency, as the docs say; `iso`: ISO 4217 exponents. */
