@@ -101,11 +101,6 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     since: options.since,
     until: options.until,
   });
-  const fetcher =
-    options.fetcher ?? (config.listWorker ? new WorkerListFetcher(config) : new InThreadListFetcher(client, config));
-  const ownsFetcher = options.fetcher === undefined;
-  const requestsBefore = fetcher.stats.requests;
-  const retriesBefore = fetcher.stats.retries;
   const totals = { fetched: 0, inserted: 0, updated: 0, unchanged: 0, statusChanges: 0, regressions: 0 };
   let windowsDone = 0;
   let offsetPages = 0;
@@ -117,6 +112,13 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   const offsets = clock.offsetRange(range.from, range.to);
   const lo = Math.floor((range.from + offsets.min) / 1000);
   const hi = clock.wallSeconds(range.to) - 1;
+  // A worker thread only when there is something to walk.
+  const fetcher =
+    options.fetcher ??
+    (config.listWorker && lo <= hi ? new WorkerListFetcher(config) : new InThreadListFetcher(client, config));
+  const ownsFetcher = options.fetcher === undefined;
+  const requestsBefore = fetcher.stats.requests;
+  const retriesBefore = fetcher.stats.retries;
   const planner = new WindowPlanner({
     start: lo,
     end: hi,
