@@ -21,6 +21,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** True when stdout is a terminal: tables and progress lines are for people. */
   isTty: boolean;
+  /** True when stderr is a terminal: progress lines are drawn there. */
+  stderrIsTty?: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }

@@ -34,10 +34,10 @@ export async function runCliInProcess(
   return { exitCode, stdout, stderr };
 }
 
-/** Runs the built binary as a child process. */
+/** Runs the built binary as a child process; `signal` kills it with SIGKILL (a crash at that moment). */
 export function runCliProcess(
   args: readonly string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -54,6 +54,7 @@ export function runCliProcess(
       stderr += d.toString();
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);

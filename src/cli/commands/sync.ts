@@ -1,5 +1,36 @@
 import type { Command } from 'commander';
-import { type CliState, commandAction, notImplemented } from '../action.js';
+import { createSmart2PayClient, requireSmart2PayConfig } from '../../providers/smart2pay/from-config.js';
+import { UsageError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { formatInstant, parseDateTime, TimeFormatError } from '../../shared/time.js';
+import { type PollResult, pollSmart2PayStatuses } from '../../sync/status-poller.js';
+import { type Smart2PaySyncResult, syncSmart2PayPayouts } from '../../sync/smart2pay-sync.js';
+import { type CliState, commandAction } from '../action.js';
+import { ProgressLine } from '../progress.js';
+
+interface SyncOptions extends Record<string, unknown> {
+  since?: string;
+  until?: string;
+  poll: boolean;
+}
+
+/** `--since`/`--until`: ISO 8601, or a local date-time read in the reporting zone. */
+export function parseInstantOption(name: string, text: string | undefined, zone: string): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDateTime(text, zone);
+  } catch (error) {
+    if (error instanceof TimeFormatError) throw new UsageError(`--${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** Retries are routine against a busy provider (the result counts them): log them at debug level. */
+export function quietRetries(log: Logger): Logger {
+  return { ...log, warn: (message, fields) => (message.endsWith('will be retried') ? log.debug(message, fields) : log.warn(message, fields)) };
+}
 
 export function registerSyncCommand(program: Command, state: CliState): void {
   program
@@ -7,5 +38,89 @@ export function registerSyncCommand(program: Command, state: CliState): void {
     .description('pull payouts from the Smart2Pay list into the ledger, then refresh non-final statuses')
     .option('--since <iso>', 're-walk from this instant (ISO 8601) instead of the watermark')
     .option('--until <iso>', 'walk up to this instant instead of now minus settleSeconds')
-    .action(commandAction(state, notImplemented('sync')));
+    .option('--no-poll', 'skip the status poll that follows the list sync')
+    .action(
+      commandAction<SyncOptions>(state, async (ctx, _args, options) => {
+        const config = requireSmart2PayConfig(ctx.config, 'sync');
+        const since = parseInstantOption('since', options.since, ctx.config.timezone);
+        const until = parseInstantOption('until', options.until, ctx.config.timezone);
+        if (since !== undefined && until !== undefined && since >= until) {
+          throw new UsageError('--since must be before --until');
+        }
+        const ledger = await ctx.ledger();
+        const log = ctx.log.child('sync');
+        const client = createSmart2PayClient(config, quietRetries(log));
+        const progress = new ProgressLine(ctx.io);
+        const started = performance.now();
+        let synced: Smart2PaySyncResult;
+        let polled: PollResult | null = null;
+        try {
+          synced = await syncSmart2PayPayouts({
+            ledger,
+            client,
+            config,
+            now: ctx.clock(),
+            since,
+            until,
+            log,
+            onProgress: (p) =>
+              progress.update(() => {
+                const seconds = p.elapsedMs / 1000;
+                const rate = seconds > 0 ? Math.round(p.fetched / seconds) : 0;
+                return `sync: ${count(p.windows)} windows, ${count(p.fetched)} payouts, ${count(rate)}/s, at ${formatInstant(p.reached)}`;
+              }),
+          });
+          progress.clear();
+          if (options.poll) {
+            polled = await pollSmart2PayStatuses({
+              ledger,
+              client,
+              clock: ctx.clock,
+              concurrency: config.poll.concurrency,
+              recentlyFinalHours: config.poll.recentlyFinalHours,
+              log: ctx.log.child('poll'),
+              skipCreated: { from: synced.from, to: synced.to },
+            });
+          }
+        } finally {
+          progress.clear();
+          await client.close();
+        }
+        const durationMs = Math.round(performance.now() - started);
+        const json = {
+          fetched: synced.fetched,
+          inserted: synced.inserted,
+          updated: synced.updated,
+          unchanged: synced.unchanged,
+          requests: synced.requests + (polled?.requests ?? 0),
+          retries: synced.retries,
+          statusChanges: synced.statusChanges,
+          regressions: synced.regressions,
+          windows: synced.windows,
+          splits: synced.splits,
+          offsetPages: synced.offsetPages,
+          from: formatInstant(synced.from),
+          to: formatInstant(synced.to),
+          watermark: synced.watermark === null ? null : formatInstant(synced.watermark),
+          poll: polled,
+          durationMs,
+        };
+        const lines = [
+          `synced ${count(synced.fetched)} payouts from ${formatInstant(synced.from)} to ${formatInstant(synced.to)}: ` +
+            `${count(synced.inserted)} new, ${count(synced.updated)} updated, ${count(synced.unchanged)} unchanged ` +
+            `(${count(synced.windows)} windows, ${count(synced.requests)} requests, ${(durationMs / 1000).toFixed(1)} s)`,
+          synced.watermark === null
+            ? 'watermark: not set (this walk does not join the synced past)'
+            : `watermark: ${formatInstant(synced.watermark)} (every payout created before it is in the ledger)`,
+        ];
+        if (polled) {
+          lines.push(
+            `polled ${count(polled.polled)} statuses: ${count(polled.changed)} changed` +
+              (polled.regressions > 0 ? `, ${count(polled.regressions)} left Success` : '') +
+              (polled.missing > 0 ? `, ${count(polled.missing)} unknown to the provider` : ''),
+          );
+        }
+        return { json, text: lines.join('\n') };
+      }),
+    );
 }

@@ -24,10 +24,26 @@ export const smart2paySection = z.strictObject({
   pageLimit: positiveInt().default(1000),
   /** Length of the first window tried; full windows are split. */
   windowHours: positiveInt().default(24),
+  /**
+   * How `startDate`/`endDate` bound the list (undocumented): `pad` asks one
+   * second more on each side so the window is covered whether the provider
+   * treats them as inclusive or exclusive; `inclusive` asks exactly.
+   */
+  dateBounds: z.enum(['pad', 'inclusive'], { error: 'must be "pad" or "inclusive"' }).default('pad'),
+  /** List requests in flight at once: the next windows are fetched while one is stored. */
+  listConcurrency: positiveInt().default(2),
+  /** Parse list pages in a worker thread, so parsing overlaps storing (a sync then uses two cores). */
+  listWorker: z.boolean({ error: 'must be true or false' }).default(true),
   /** Meaning of `offset` for the one-second fallback: a row position, or the last ID seen. */
   offsetMode: z.enum(['position', 'id'], { error: 'must be "position" or "id"' }).default('position'),
   /** `two`: "the last two digits are the decimals" for every currency, as the docs say; `iso`: ISO 4217 exponents. */
   amountDecimals: z.enum(['two', 'iso'], { error: 'must be "two" or "iso"' }).default('two'),
+  /**
+   * Which payouts API `baseUrl` is: `card` (card payouts carry no MethodID, so
+   * a payout without one is a card payout), `alternative`, or `auto` (card
+   * for the `securetest`/`secure` hosts).
+   */
+  api: z.enum(['auto', 'card', 'alternative'], { error: 'must be "auto", "card" or "alternative"' }).default('auto'),
   /** Which `MethodID` means which payout method (bank-transfer methods are `bank_account`). */
   methodIds: z
     .record(z.string().regex(/^\d+$/, { error: 'must be keyed by a numeric MethodID' }), payoutMethod)
