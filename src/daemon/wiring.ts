@@ -17,13 +17,18 @@
  * Adding an endpoint: `router.post('/notifications/smart2pay', handler)` in
  * `routes` (see `http/router.ts`, `http/basic-auth.ts`).
  */
+import { jobFailureAlerts } from '../alerts/job-alerts.js';
 import type { Config } from '../config/schema.js';
+import { createWebhookVerifier } from '../providers/smartglocal/signature.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Router } from './http/router.js';
 import type { JobAlertHook } from './job-alerts.js';
 import type { JobDefinition } from './jobs.js';
+import { SMART2PAY_NOTIFICATION_PATH, smart2payNotificationHandler } from './notifications/smart2pay-notifications.js';
+import { SMARTGLOCAL_WEBHOOK_PATH, smartglocalWebhookHandler } from './notifications/smartglocal-webhooks.js';
+import { productionJobs } from './production-jobs.js';
 
 export interface DaemonServices {
   config: Config;
@@ -46,9 +51,24 @@ export interface DaemonWiring {
 }
 
 export const productionWiring: DaemonWiring = {
-  // sync, poll, balance, reconcile, dailyReport and monthlyReport are added here as their modules land.
-  jobs: () => [],
-  // POST /notifications/smart2pay and POST /webhooks/smartglocal are added here.
-  routes: () => undefined,
-  alerts: () => undefined,
+  jobs: () => productionJobs(),
+  routes: (router, services) => {
+    const { config, ledger, clock, log } = services;
+    if (config.smart2pay) {
+      router.post(
+        SMART2PAY_NOTIFICATION_PATH,
+        smart2payNotificationHandler({ config: config.smart2pay, ledger, clock, log: log.child('notifications') }),
+      );
+    } else {
+      log.info(`smart2pay is not configured: ${SMART2PAY_NOTIFICATION_PATH} is not served`);
+    }
+    if (config.smartglocal?.providerPublicKeyPath !== undefined) {
+      // An unusable key is a config error at start: never accept webhooks we cannot verify.
+      const verify = createWebhookVerifier(config.smartglocal, services.resolvePath);
+      router.post(SMARTGLOCAL_WEBHOOK_PATH, smartglocalWebhookHandler({ verify, ledger, clock, log: log.child('webhooks') }));
+    } else {
+      log.info(`smartglocal.providerPublicKeyPath is not set: ${SMARTGLOCAL_WEBHOOK_PATH} is not served`);
+    }
+  },
+  alerts: (services) => jobFailureAlerts(services),
 };

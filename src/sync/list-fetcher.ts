@@ -16,7 +16,8 @@ import type { PayoutMethod } from '../domain/payout-method.js';
 import type { PayoutObservation } from '../domain/payout-observation.js';
 import type { PayoutStatus } from '../domain/payout-status.js';
 import { type Smart2PayClient, type Smart2PayListFilters } from '../providers/smart2pay/client.js';
-import { createSmart2PayMapper, isCardApiHost, Smart2PayMappingError } from '../providers/smart2pay/mapping.js';
+import { createSmart2PayMapperFromConfig } from '../providers/smart2pay/from-config.js';
+import { type createSmart2PayMapper, Smart2PayMappingError } from '../providers/smart2pay/mapping.js';
 import { ProviderClock } from '../providers/smart2pay/provider-clock.js';
 import { ProviderError } from '../shared/errors.js';
 import type { SyncWindow } from './windows.js';
@@ -50,12 +51,7 @@ export class InThreadListFetcher implements ListFetcher {
     this.#client = client;
     this.#ownsClient = options.ownsClient ?? false;
     this.#clock = new ProviderClock(config.timezone);
-    this.#map = createSmart2PayMapper({
-      timezone: config.timezone,
-      amountDecimals: config.amountDecimals,
-      methodIds: config.methodIds,
-      cardApi: config.api === 'card' || (config.api === 'auto' && isCardApiHost(config.baseUrl)),
-    });
+    this.#map = createSmart2PayMapperFromConfig(config);
   }
 
   get stats(): { requests: number; retries: number } {

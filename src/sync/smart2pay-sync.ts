@@ -56,6 +56,8 @@ export interface Smart2PaySyncOptions {
   onProgress?: (progress: SyncProgress) => void;
   /** Real time, for rates and checkpoint spacing (not the observation clock). */
   monotonicMs?: () => number;
+  /** Stops the walk between windows (daemon shutdown); what is committed stays, the watermark says how far. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface Smart2PaySyncResult extends Omit<UpsertPayoutsCounts, 'received'> {
@@ -264,6 +266,7 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
 
   try {
     for (;;) {
+      options.signal?.throwIfAborted();
       for (const w of queue.issue()) inFlight.set(w, fetchPage(w));
       const head = queue.head();
       if (!head) break;

@@ -35,6 +35,8 @@ export interface PollOptions {
    * that range has already seen their current status.
    */
   skipCreated?: { from: Instant; to: Instant } | undefined;
+  /** Stops between batches (daemon shutdown); each batch is its own transaction. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface PollResult {
@@ -98,6 +100,7 @@ export async function pollSmart2PayStatuses(options: PollOptions): Promise<PollR
   const startedAt = options.clock();
   let afterId = 0;
   for (;;) {
+    options.signal?.throwIfAborted();
     const batch = await pollCandidates(ledger, {
       provider: 'smart2pay',
       now: startedAt,
@@ -108,7 +111,10 @@ export async function pollSmart2PayStatuses(options: PollOptions): Promise<PollR
     });
     if (batch.length === 0) break;
     afterId = batch[batch.length - 1]?.id ?? afterId;
-    const statuses = await Promise.all(batch.map((p) => limit(() => client.getPayoutStatus(p.providerPayoutId))));
+    const signal = options.signal;
+    const statuses = await Promise.all(
+      batch.map((p) => limit(() => client.getPayoutStatus(p.providerPayoutId, signal ? { signal } : {}))),
+    );
     const found: Smart2PayStatus[] = [];
     statuses.forEach((status, i) => {
       if (status) {

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { createSmart2PayClient, requireSmart2PayConfig } from '../../providers/smart2pay/from-config.js';
+import { requireSmart2PayConfig } from '../../providers/smart2pay/from-config.js';
 import { UsageError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import { formatInstant, parseDateTime, TimeFormatError } from '../../shared/time.js';
-import { type PollResult, pollSmart2PayStatuses } from '../../sync/status-poller.js';
-import { type Smart2PaySyncResult, syncSmart2PayPayouts } from '../../sync/smart2pay-sync.js';
+import { type RunSyncResult, runSync } from '../../sync/run-sync.js';
 import { type CliState, commandAction } from '../action.js';
 import { ProgressLine } from '../progress.js';
 
@@ -27,11 +25,6 @@ export function parseInstantOption(name: string, text: string | undefined, zone:
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** Retries are routine against a busy provider (the result counts them): log them at debug level. */
-export function quietRetries(log: Logger): Logger {
-  return { ...log, warn: (message, fields) => (message.endsWith('will be retried') ? log.debug(message, fields) : log.warn(message, fields)) };
-}
-
 export function registerSyncCommand(program: Command, state: CliState): void {
   program
     .command('sync')
@@ -41,28 +34,24 @@ export function registerSyncCommand(program: Command, state: CliState): void {
     .option('--no-poll', 'skip the status poll that follows the list sync')
     .action(
       commandAction<SyncOptions>(state, async (ctx, _args, options) => {
-        const config = requireSmart2PayConfig(ctx.config, 'sync');
+        requireSmart2PayConfig(ctx.config, 'sync'); // before opening the ledger: a missing section is a config error
         const since = parseInstantOption('since', options.since, ctx.config.timezone);
         const until = parseInstantOption('until', options.until, ctx.config.timezone);
         if (since !== undefined && until !== undefined && since >= until) {
           throw new UsageError('--since must be before --until');
         }
         const ledger = await ctx.ledger();
-        const log = ctx.log.child('sync');
-        const client = createSmart2PayClient(config, quietRetries(log));
         const progress = new ProgressLine(ctx.io);
-        const started = performance.now();
-        let synced: Smart2PaySyncResult;
-        let polled: PollResult | null = null;
+        let run: RunSyncResult;
         try {
-          synced = await syncSmart2PayPayouts({
+          run = await runSync({
+            config: ctx.config,
             ledger,
-            client,
-            config,
-            now: ctx.clock(),
+            log: ctx.log.child('sync'),
+            clock: ctx.clock,
             since,
             until,
-            log,
+            poll: options.poll,
             onProgress: (p) =>
               progress.update(() => {
                 const seconds = p.elapsedMs / 1000;
@@ -70,23 +59,10 @@ export function registerSyncCommand(program: Command, state: CliState): void {
                 return `sync: ${count(p.windows)} windows, ${count(p.fetched)} payouts, ${count(rate)}/s, at ${formatInstant(p.reached)}`;
               }),
           });
-          progress.clear();
-          if (options.poll) {
-            polled = await pollSmart2PayStatuses({
-              ledger,
-              client,
-              clock: ctx.clock,
-              concurrency: config.poll.concurrency,
-              recentlyFinalHours: config.poll.recentlyFinalHours,
-              log: ctx.log.child('poll'),
-              skipCreated: { from: synced.from, to: synced.to },
-            });
-          }
         } finally {
           progress.clear();
-          await client.close();
         }
-        const durationMs = Math.round(performance.now() - started);
+        const { synced, polled, durationMs } = run;
         const json = {
           fetched: synced.fetched,
           inserted: synced.inserted,

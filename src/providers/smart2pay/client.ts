@@ -88,6 +88,15 @@ export function parseListBody(body: string): Smart2PayPayoutItem[] {
   return items;
 }
 
+/** Parses `{"Payout":{...}}`: a GET of one payout, and the body of a payout notification. */
+export function parsePayoutBody(body: string): Smart2PayPayoutItem {
+  const json = parseJson(body);
+  if (typeof json !== 'object' || json === null || !('Payout' in json)) {
+    throw new MalformedResponseError('Payout is missing (expected {"Payout":{...}})');
+  }
+  return validatePayout(json.Payout, 'Payout');
+}
+
 export class Smart2PayClient {
   readonly #http: ProviderHttpClient;
   readonly #authorization: string;
@@ -127,14 +136,7 @@ export class Smart2PayClient {
         method: 'GET',
         path: `/v1/payouts/${encodeURIComponent(id)}`,
         headers: { authorization: this.#authorization },
-        parse: (body) => {
-          const json = parseJson(body);
-          if (typeof json !== 'object' || json === null || !('Payout' in json)) {
-            throw new MalformedResponseError('Payout is missing (expected {"Payout":{...}})');
-          }
-          const payout = (json).Payout;
-          return validatePayout(payout, 'Payout');
-        },
+        parse: parsePayoutBody,
         ...(options.signal ? { signal: options.signal } : {}),
       }),
     );

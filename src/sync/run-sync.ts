@@ -1,0 +1,99 @@
+/**
+ * One sync as users and the daemon run it: walk the Smart2Pay list, then
+ * poll the statuses of non-final (and recently final) payouts. Shared by
+ * `payout-recon sync`, `payout-recon poll` and the daemon's jobs, so a
+ * scheduled sync does exactly what a manual one does.
+ */
+import type { Config } from '../config/schema.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { createSmart2PayClient, requireSmart2PayConfig } from '../providers/smart2pay/from-config.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { type PollResult, pollSmart2PayStatuses } from './status-poller.js';
+import { type Smart2PaySyncResult, type SyncProgress, syncSmart2PayPayouts } from './smart2pay-sync.js';
+
+export interface RunSyncOptions {
+  config: Config;
+  ledger: Ledger;
+  log: Logger;
+  clock: Clock;
+  since?: number | undefined;
+  until?: number | undefined;
+  /** Poll statuses after the list walk (default true). */
+  poll?: boolean;
+  onProgress?: (progress: SyncProgress) => void;
+  signal?: AbortSignal | undefined;
+}
+
+export interface RunSyncResult {
+  synced: Smart2PaySyncResult;
+  polled: PollResult | null;
+  durationMs: number;
+}
+
+/** Retries are routine against a busy provider (the result counts them): log them at debug level. */
+export function quietRetries(log: Logger): Logger {
+  return { ...log, warn: (message, fields) => (message.endsWith('will be retried') ? log.debug(message, fields) : log.warn(message, fields)) };
+}
+
+export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
+  const config = requireSmart2PayConfig(options.config, 'sync');
+  const log = options.log;
+  const client = createSmart2PayClient(config, quietRetries(log));
+  const started = performance.now();
+  try {
+    const synced = await syncSmart2PayPayouts({
+      ledger: options.ledger,
+      client,
+      config,
+      now: options.clock(),
+      since: options.since,
+      until: options.until,
+      log,
+      signal: options.signal,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    const polled =
+      options.poll === false
+        ? null
+        : await pollSmart2PayStatuses({
+            ledger: options.ledger,
+            client,
+            clock: options.clock,
+            concurrency: config.poll.concurrency,
+            recentlyFinalHours: config.poll.recentlyFinalHours,
+            log: log.child('poll'),
+            skipCreated: { from: synced.from, to: synced.to },
+            signal: options.signal,
+          });
+    return { synced, polled, durationMs: Math.round(performance.now() - started) };
+  } finally {
+    await client.close();
+  }
+}
+
+export interface RunPollOptions {
+  config: Config;
+  ledger: Ledger;
+  log: Logger;
+  clock: Clock;
+  signal?: AbortSignal | undefined;
+}
+
+export async function runPoll(options: RunPollOptions): Promise<PollResult> {
+  const config = requireSmart2PayConfig(options.config, 'poll');
+  const client = createSmart2PayClient(config, quietRetries(options.log));
+  try {
+    return await pollSmart2PayStatuses({
+      ledger: options.ledger,
+      client,
+      clock: options.clock,
+      concurrency: config.poll.concurrency,
+      recentlyFinalHours: config.poll.recentlyFinalHours,
+      log: options.log,
+      signal: options.signal,
+    });
+  } finally {
+    await client.close();
+  }
+}
