@@ -1,5 +1,66 @@
 import type { Command } from 'commander';
-import { type CliState, commandAction, notImplemented } from '../action.js';
+import { importInternalRecords } from '../../imports/internal-records/import-internal-records.js';
+import { UsageError } from '../../shared/errors.js';
+import { type CliState, type CommandHandler, type CommandOutcome, commandAction } from '../action.js';
+import type { CommandContext } from '../context.js';
+
+interface ImportOptions extends Record<string, unknown> {
+  kind: string;
+  sheet?: string;
+}
+
+type KindImporter = (ctx: CommandContext, file: string, options: ImportOptions) => Promise<CommandOutcome>;
+
+async function importInternal(ctx: CommandContext, file: string, options: ImportOptions): Promise<CommandOutcome> {
+  const ledger = await ctx.ledger();
+  const outcome = await importInternalRecords(ledger, ctx.resolvePath(file), {
+    displayName: file,
+    config: ctx.config,
+    sheet: options.sheet,
+    clock: ctx.clock,
+    log: ctx.log.child('import'),
+  });
+  return {
+    json: {
+      kind: outcome.kind,
+      file: outcome.file,
+      rows: outcome.rows,
+      inserted: outcome.inserted,
+      updated: outcome.updated,
+      unchanged: outcome.unchanged,
+      importId: outcome.importId,
+      sha256: outcome.sha256,
+    },
+    text: `${outcome.file}: ${outcome.rows} internal records: ${outcome.inserted} new, ${outcome.updated} updated, ${outcome.unchanged} unchanged`,
+  };
+}
+
+/**
+ * One importer per `--kind`. `topups` and `provider-report` belong to the
+ * balance-monitoring work (src/imports/topups.ts, src/imports/provider-report.ts).
+ */
+const IMPORTERS: Record<string, KindImporter> = {
+  internal: importInternal,
+  // NOT IMPLEMENTED YET: filled in by the balance-monitoring work.
+  topups: async () => {
+    throw new NotImplementedYet('import --kind topups: not implemented yet');
+  },
+  // NOT IMPLEMENTED YET: filled in by the balance-monitoring work.
+  'provider-report': async () => {
+    throw new NotImplementedYet('import --kind provider-report: not implemented yet');
+  },
+};
+
+/** Exit 1 (not a usage error): the command exists, this build cannot do it yet. */
+class NotImplementedYet extends Error {}
+
+const handler: CommandHandler<ImportOptions> = async (ctx, args, options) => {
+  const [file] = args;
+  const importer = IMPORTERS[options.kind];
+  if (!importer) throw new UsageError(`import: --kind must be one of ${Object.keys(IMPORTERS).join(', ')}`);
+  if (!file) throw new UsageError('import: a file is required');
+  return importer(ctx, file, options);
+};
 
 export function registerImportCommand(program: Command, state: CliState): void {
   program
@@ -8,5 +69,5 @@ export function registerImportCommand(program: Command, state: CliState): void {
     .argument('<file>', 'the file to import')
     .option('--kind <kind>', 'internal | topups | provider-report', 'internal')
     .option('--sheet <name>', 'XLSX: the sheet to read (default: the first)')
-    .action(commandAction(state, notImplemented('import')));
+    .action(commandAction(state, handler));
 }
