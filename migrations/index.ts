@@ -5,7 +5,9 @@
  */
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_ledger.js';
+import * as m0002Matching from './0002_matching.js';
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_ledger': m0001,
+  '0002_matching': m0002Matching,
 });

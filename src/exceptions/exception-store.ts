@@ -44,6 +44,7 @@ export interface LedgerException extends RaisedException {
 
 export type RaiseOutcome = 'opened' | 'updated' | 'unchanged' | 'reopened' | 'kept_closed';
 
+// Rows per statement: 14 columns x 500 stays under every driver's parameter limit.
 const CHUNK = 500;
 
 export function exceptionFromRow(row: ExceptionRow): LedgerException {
@@ -66,8 +67,12 @@ export function exceptionFromRow(row: ExceptionRow): LedgerException {
 
 /**
  * Records that these conditions hold now. New ones are opened; open ones are
- * refreshed when their summary or diagnostics changed; ones closed by the
- * system are reopened; ones a user resolved or ignored stay as they are.
+ * refreshed when their summary or diagnostics changed (an unchanged one is
+ * not written at all, not even `updated_at`); ones closed by the system are
+ * reopened; ones a user resolved or ignored stay as they are. Fingerprints
+ * must be unique within one call. Bulk-friendly: per chunk of 500 one
+ * look-up, one multi-row insert and one multi-row event insert; only
+ * changed or reopened rows are updated one by one.
  */
 export async function raiseExceptions(
   db: Db,
@@ -80,7 +85,7 @@ export async function raiseExceptions(
     const chunk = raised.slice(i, i + CHUNK);
     const existing = await db
       .selectFrom('exceptions')
-      .selectAll()
+      .select(['id', 'fingerprint', 'status', 'resolved_by', 'summary', 'details', 'last_run_id'])
       .where(
         'fingerprint',
         'in',
@@ -88,42 +93,25 @@ export async function raiseExceptions(
       )
       .execute();
     const byFingerprint = new Map(existing.map((row) => [row.fingerprint, row]));
+    const fresh: RaisedException[] = [];
+    const events: NewEvent[] = [];
     for (const e of chunk) {
       const row = byFingerprint.get(e.fingerprint);
-      const details = toJson(e.details);
       if (!row) {
-        const { id } = await db
-          .insertInto('exceptions')
-          .values({
-            kind: e.kind,
-            status: 'open',
-            payout_id: e.payoutId,
-            internal_record_id: e.internalRecordId,
-            fingerprint: e.fingerprint,
-            summary: e.summary,
-            details,
-            opened_at: now,
-            updated_at: now,
-            closed_at: null,
-            resolved_by: null,
-            resolution_note: null,
-            first_run_id: runId,
-            last_run_id: runId,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await addEvent(db, id, 'opened', e.summary, now, runId);
-        outcomes.set(e.fingerprint, { id, outcome: 'opened' });
+        fresh.push(e);
         continue;
       }
+      const details = toJson(e.details);
       if (row.status === 'open') {
         const changed = row.summary !== e.summary || row.details !== details;
-        await db
-          .updateTable('exceptions')
-          .set({ summary: e.summary, details, last_run_id: runId ?? row.last_run_id, ...(changed ? { updated_at: now } : {}) })
-          .where('id', '=', row.id)
-          .execute();
-        if (changed) await addEvent(db, row.id, 'updated', e.summary, now, runId);
+        if (changed) {
+          await db
+            .updateTable('exceptions')
+            .set({ summary: e.summary, details, updated_at: now, last_run_id: runId ?? row.last_run_id })
+            .where('id', '=', row.id)
+            .execute();
+          events.push({ exception_id: row.id, at: now, event: 'updated', note: e.summary, run_id: runId });
+        }
         outcomes.set(e.fingerprint, { id: row.id, outcome: changed ? 'updated' : 'unchanged' });
         continue;
       }
@@ -142,14 +130,85 @@ export async function raiseExceptions(
           })
           .where('id', '=', row.id)
           .execute();
-        await addEvent(db, row.id, 'reopened', e.summary, now, runId);
+        events.push({ exception_id: row.id, at: now, event: 'reopened', note: e.summary, run_id: runId });
         outcomes.set(e.fingerprint, { id: row.id, outcome: 'reopened' });
         continue;
       }
       outcomes.set(e.fingerprint, { id: row.id, outcome: 'kept_closed' });
     }
+    if (fresh.length > 0) {
+      const inserted = await db
+        .insertInto('exceptions')
+        .values(
+          fresh.map((e) => ({
+            kind: e.kind,
+            status: 'open',
+            payout_id: e.payoutId,
+            internal_record_id: e.internalRecordId,
+            fingerprint: e.fingerprint,
+            summary: e.summary,
+            details: toJson(e.details),
+            opened_at: now,
+            updated_at: now,
+            closed_at: null,
+            resolved_by: null,
+            resolution_note: null,
+            first_run_id: runId,
+            last_run_id: runId,
+          })),
+        )
+        .returning(['id', 'fingerprint'])
+        .execute();
+      // RETURNING order is not guaranteed (SQLite): map back by fingerprint.
+      const ids = new Map(inserted.map((r) => [r.fingerprint, r.id]));
+      for (const e of fresh) {
+        const id = ids.get(e.fingerprint) as number;
+        events.push({ exception_id: id, at: now, event: 'opened', note: e.summary, run_id: runId });
+        outcomes.set(e.fingerprint, { id, outcome: 'opened' });
+      }
+    }
+    if (events.length > 0) await db.insertInto('exception_events').values(events).execute();
   }
   return outcomes;
+}
+
+interface NewEvent {
+  exception_id: number;
+  at: Instant;
+  event: string;
+  note: string | null;
+  run_id: number | null;
+}
+
+/**
+ * Closes open exceptions whose cause disappeared, each with its reason (the
+ * history keeps both the opening and the closing). Exceptions that are not
+ * open (a user decided them) are left alone. Returns how many were closed.
+ */
+export async function closeExceptionsAutomatically(
+  db: Db,
+  closing: readonly { id: number; reason: string }[],
+  now: Instant,
+  runId: number | null = null,
+): Promise<number> {
+  let closed = 0;
+  for (let i = 0; i < closing.length; i += CHUNK) {
+    const events: NewEvent[] = [];
+    for (const { id, reason } of closing.slice(i, i + CHUNK)) {
+      const result = await db
+        .updateTable('exceptions')
+        .set({ status: 'resolved', resolved_by: 'system', resolution_note: reason, closed_at: now, updated_at: now, last_run_id: runId })
+        .where('id', '=', id)
+        .where('status', '=', 'open')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) {
+        events.push({ exception_id: id, at: now, event: 'auto_closed', note: reason, run_id: runId });
+        closed += 1;
+      }
+    }
+    if (events.length > 0) await db.insertInto('exception_events').values(events).execute();
+  }
+  return closed;
 }
 
 /** Closes an open exception because its cause disappeared (e.g. the late payout arrived). */
