@@ -96,14 +96,14 @@ export async function matchByHand(
     .select(['m.payout_id', 'm.internal_record_id', 'p.provider_payout_id', 'r.internal_id'])
     .where((eb) => eb.or([eb('m.payout_id', '=', payout.id), eb('m.internal_record_id', '=', record.id)]))
     .execute();
-  for (const m of existing) {
-    if (m.payout_id === payout.id && m.internal_record_id === record.id) {
-      throw new UsageError(`payout ${payoutRef} is already matched to record ${record.internalId}`);
-    }
-    if (m.payout_id === payout.id) {
-      throw new UsageError(`payout ${payoutRef} is already matched to record ${m.internal_id}; unmatch it first`);
-    }
-    throw new UsageError(`record ${record.internalId} is already matched to payout ${m.provider_payout_id}; unmatch that payout first`);
+  const ofPayout = existing.find((m) => m.payout_id === payout.id);
+  if (ofPayout && ofPayout.internal_record_id === record.id) {
+    throw new UsageError(`payout ${payoutRef} is already matched to record ${record.internalId}`);
+  }
+  if (ofPayout) throw new UsageError(`payout ${payoutRef} is already matched to record ${ofPayout.internal_id}; unmatch it first`);
+  const ofRecord = existing.find((m) => m.internal_record_id === record.id);
+  if (ofRecord) {
+    throw new UsageError(`record ${record.internalId} is already matched to payout ${ofRecord.provider_payout_id}; unmatch that payout first`);
   }
   await db
     .insertInto('matches')
