@@ -243,7 +243,6 @@ class ReconcileRun {
     await this.#checkPairs();
     await this.#flush(true);
     const closed = await this.#closeGone();
-    await this.#fillFromRecords();
     const open = await this.#db
       .selectFrom('exceptions')
       .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
@@ -364,10 +363,12 @@ class ReconcileRun {
     }
     const remainingPayouts = payouts.filter((p) => !claimedPayouts.has(p.id));
     const remainingRecords = records.filter((r) => !claimedRecords.has(r.id) && !proposedRecords.has(r.id));
-    const matchedPayoutIds = new Set<number>();
+    // Matched payouts get their purpose and method from their record before
+    // anything describes them, so a re-run describes them the same way.
+    await this.#fillFromRecords();
+    const matchedPayoutIds = new Set<number>(matches.map((m) => m.payoutId));
     for (const c of candidates) if (c.matchedPayoutId !== null) matchedPayoutIds.add(c.matchedPayoutId);
     const matchedPayouts = await this.#payoutsById([...matchedPayoutIds]);
-    for (const m of matches) matchedPayouts.set(m.payoutId, payoutsById.get(m.payoutId) as PayoutFacts);
 
     const recordIndex = new NearestIndex(remainingRecords);
     const unknownPayouts: PayoutFacts[] = [];
