@@ -150,7 +150,7 @@ for (const dialect of DIALECTS) {
       expect(byKind.get('proposed_match')?.summary).toMatch(/may be record B-12 \(score \d+\)/);
       expect(details('proposed_match')).toMatchObject({ record: { internal_id: 'B-12' }, candidate: { side: 'record', internal_id: 'B-12' } });
       const duplicates = (await exceptionsOf(t.ledger)).filter((e) => e.kind === 'duplicate_payout');
-      expect(duplicates.map((e) => JSON.parse(e.details).duplicate_by)).toEqual(['reference', 'similar']);
+      expect(duplicates.map((e) => (JSON.parse(e.details) as { duplicate_by: string }).duplicate_by)).toEqual(['reference', 'similar']);
       expect(duplicates[0]?.summary).toContain('same MerchantTransactionID A-7');
 
       // The matched record's purpose and method fill in the payout's.
