@@ -1,9 +1,12 @@
 /**
- * Matching: an index on internal records by currency and amount, so the
- * matcher can ask "which records look like this payout" (tolerance
- * candidates, duplicate payouts) without scanning every record.
+ * Matching indexes:
+ * - internal records by currency and amount: "which records look like this
+ *   payout" (tolerance candidates, duplicate payouts) without a scan;
+ * - internal records and payouts by `updated_at`, and payouts not final yet
+ *   (a partial index, small): a daily run re-checks only the matched pairs
+ *   that changed or are still moving, instead of joining every pair.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -11,8 +14,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('internal_records')
     .columns(['currency', 'amount', 'created_at'])
     .execute();
+  await db.schema.createIndex('internal_records_updated_at_idx').on('internal_records').column('updated_at').execute();
+  await db.schema.createIndex('payouts_updated_at_idx').on('payouts').column('updated_at').execute();
+  await db.schema
+    .createIndex('payouts_not_final_idx')
+    .on('payouts')
+    .column('created_at')
+    .where(sql.ref('final_at'), 'is', null)
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropIndex('internal_records_currency_amount_idx').execute();
+  for (const name of ['payouts_not_final_idx', 'payouts_updated_at_idx', 'internal_records_updated_at_idx', 'internal_records_currency_amount_idx']) {
+    await db.schema.dropIndex(name).execute();
+  }
 }

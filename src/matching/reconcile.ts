@@ -236,13 +236,21 @@ class ReconcileRun {
   }
 
   async run(): Promise<Omit<ReconcileOutcome, 'runId' | 'period' | 'durationMs'>> {
-    const byReference = await this.#referencePass();
-    this.#log?.debug('reference pass', { matched: byReference });
-    const leftovers = await this.#loadLeftovers();
-    const byTolerance = await this.#tolerancePassAndLeftovers(leftovers.payouts, leftovers.records);
-    await this.#checkPairs();
-    await this.#flush(true);
-    const closed = await this.#closeGone();
+    const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      const result = await fn();
+      this.#log?.debug(step, { ms: Math.round(performance.now() - started) });
+      return result;
+    };
+    const byReference = await timed('reference pass', () => this.#referencePass());
+    const leftovers = await timed('leftovers loaded', () => this.#loadLeftovers());
+    this.#log?.debug('leftovers', { payouts: leftovers.payouts.length, records: leftovers.records.length });
+    const byTolerance = await timed('tolerance pass and leftovers classified', () =>
+      this.#tolerancePassAndLeftovers(leftovers.payouts, leftovers.records),
+    );
+    await timed('matched pairs checked', () => this.#checkPairs());
+    await timed('exceptions raised', () => this.#flush(true));
+    const closed = await timed('gone exceptions closed', () => this.#closeGone());
     const open = await this.#db
       .selectFrom('exceptions')
       .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
@@ -497,23 +505,41 @@ class ReconcileRun {
     return out;
   }
 
+  /**
+   * Which matched pairs a run looks at, as separate conditions so each one
+   * is answered from an index or a narrow scan (never a join of every pair
+   * with an OR across tables): `pair` conditions also drive the
+   * purpose/method fill-in, `payout` ones only the checks.
+   */
+  #pairScopes(): { drive: 'pair' | 'payout'; where: ReturnType<typeof sql> }[] {
+    const period = this.#period;
+    if (period) {
+      const from = period.from ?? Number.MIN_SAFE_INTEGER;
+      const to = period.to ?? Number.MAX_SAFE_INTEGER;
+      return [
+        { drive: 'pair', where: sql`m.run_id = ${this.#runId}` },
+        { drive: 'payout', where: sql`p.created_at >= ${from} and p.created_at < ${to}` },
+        { drive: 'pair', where: sql`r.created_at >= ${from} and r.created_at < ${to}` },
+      ];
+    }
+    const s = this.#since;
+    if (s === null) return [{ drive: 'pair', where: sql`1 = 1` }];
+    return [
+      // Matched by this run, or by hand since the last run.
+      { drive: 'pair', where: sql`(m.run_id = ${this.#runId} or (m.run_id is null and m.created_at >= ${s}))` },
+      // The record changed (an updated export).
+      { drive: 'pair', where: sql`r.updated_at >= ${s}` },
+      // The payout changed (a status update, a late reversal) or is not final yet.
+      { drive: 'payout', where: sql`p.updated_at >= ${s}` },
+      { drive: 'payout', where: sql`p.final_at is null` },
+    ];
+  }
+
   /** Pass 3 for matched pairs: only pairs in scope that could differ come back from the database. */
   async #checkPairs(): Promise<void> {
     const select = `select m.id as match_id, m.method as match_method, ${columns('p', PAYOUT_COLUMNS, 'p_')}, ${columns('r', RECORD_COLUMNS, 'r_')}
       from matches m join payouts p on p.id = m.payout_id join internal_records r on r.id = m.internal_record_id`;
     const differs = sql`(p.amount <> r.amount or p.currency <> r.currency or (r.status is not null and r.status <> p.status) or p.status not in ${FINAL_LIST})`;
-    let scope;
-    const period = this.#period;
-    if (period) {
-      const from = period.from ?? Number.MIN_SAFE_INTEGER;
-      const to = period.to ?? Number.MAX_SAFE_INTEGER;
-      scope = sql`((p.created_at >= ${from} and p.created_at < ${to}) or (r.created_at >= ${from} and r.created_at < ${to}) or m.run_id = ${this.#runId})`;
-    } else if (this.#since === null) {
-      scope = sql`1 = 1`;
-    } else {
-      const s = this.#since;
-      scope = sql`(m.run_id = ${this.#runId} or (m.run_id is null and m.created_at >= ${s}) or p.updated_at >= ${s} or r.updated_at >= ${s} or p.status not in ${FINAL_LIST})`;
-    }
     const seen = new Set<number>();
     const check = async (rows: Row[]): Promise<void> => {
       for (const row of rows) {
@@ -526,8 +552,10 @@ class ReconcileRun {
         if (condition) await this.#raise(condition);
       }
     };
-    await check((await sql<Row>`${sql.raw(select)} where ${scope} and ${differs}`.execute(this.#db)).rows);
-    if (!period) {
+    for (const scope of this.#pairScopes()) {
+      await check((await sql<Row>`${sql.raw(select)} where ${scope.where} and ${differs}`.execute(this.#db)).rows);
+    }
+    if (!this.#period) {
       // Pairs with an open exception are always looked at again (the default scope may not cover them).
       const withOpen = await sql<Row>`${sql.raw(select)}
         where m.payout_id in (select e.payout_id from exceptions e where e.status = 'open' and e.kind in ${MATCHER_KIND_LIST} and e.payout_id is not null)
@@ -642,18 +670,16 @@ class ReconcileRun {
 
   /** The matched record's purpose and method fill in the payout's where the provider did not tell them. */
   async #fillFromRecords(): Promise<void> {
-    const s = this.#since;
-    const scope =
-      s === null
-        ? sql`1 = 1`
-        : sql`(m.run_id = ${this.#runId} or m.created_at >= ${s} or r.updated_at >= ${s})`;
-    await sql`update payouts set purpose = r.purpose, purpose_source = 'internal'
-      from matches m join internal_records r on r.id = m.internal_record_id
-      where m.payout_id = payouts.id and r.purpose is not null and ${scope}
-        and (payouts.purpose is null or (payouts.purpose_source = 'internal' and payouts.purpose <> r.purpose))`.execute(this.#db);
-    await sql`update payouts set method = r.method
-      from matches m join internal_records r on r.id = m.internal_record_id
-      where m.payout_id = payouts.id and r.method is not null and payouts.method = 'unknown' and ${scope}`.execute(this.#db);
+    for (const scope of this.#pairScopes()) {
+      if (scope.drive !== 'pair') continue;
+      await sql`update payouts set purpose = r.purpose, purpose_source = 'internal'
+        from matches m join internal_records r on r.id = m.internal_record_id
+        where m.payout_id = payouts.id and r.purpose is not null and ${scope.where}
+          and (payouts.purpose is null or (payouts.purpose_source = 'internal' and payouts.purpose <> r.purpose))`.execute(this.#db);
+      await sql`update payouts set method = r.method
+        from matches m join internal_records r on r.id = m.internal_record_id
+        where m.payout_id = payouts.id and r.method is not null and payouts.method = 'unknown' and ${scope.where}`.execute(this.#db);
+    }
   }
 }
 
