@@ -3,9 +3,8 @@
  *
  *  1. reference pass: one `insert … select … join` pairs every unmatched
  *     payout with the unmatched record whose reference is its
- *     MerchantTransactionID (payouts that did not fail first, then by ID, so
- *     of two payouts with one reference the live, older one wins; pairs a
- *     user unmatched are never made again);
+ *     MerchantTransactionID (of two payouts with one reference the oldest
+ *     live one wins; pairs a user unmatched are never made again);
  *  2. tolerance pass over what is left: candidates come from one join of the
  *     leftover payouts (a temp table) with the records in their box (same
  *     currency, amount within tolerance, created within the window), are
@@ -97,10 +96,11 @@ const PAYOUT_COLUMNS = [
 const RECORD_COLUMNS = ['id', 'internal_id', 'reference', 'amount', 'currency', 'created_at', 'status', 'method', 'purpose', 'country'] as const;
 const FINAL_LIST = sql.raw(`('succeeded', 'failed', 'cancelled', 'expired')`);
 const RELEASED_LIST = sql.raw(`('failed', 'cancelled', 'expired')`);
+const RELEASED: ReadonlySet<string> = new Set(['failed', 'cancelled', 'expired']);
 const MATCHER_KIND_LIST = sql.raw(`(${MATCHER_KINDS.map((k) => `'${k}'`).join(', ')})`);
 const LEFTOVERS = 'recon_leftover_payouts';
-/** Changes stamped a little before the last run started are looked at again (clocks of other processes, commits in flight). */
-const SINCE_MARGIN_MS = MS_PER_HOUR;
+/** Changes stamped up to ten minutes before the last run started are looked at again (commits in flight, clocks of other processes). */
+const SINCE_MARGIN_MS = 10 * 60_000;
 const RAISE_BATCH = 2000;
 
 type Row = Record<string, unknown>;
@@ -243,7 +243,8 @@ class ReconcileRun {
       return result;
     };
     const byReference = await timed('reference pass', () => this.#referencePass());
-    const leftovers = await timed('leftovers loaded', () => this.#loadLeftovers());
+    let leftovers = await timed('leftovers loaded', () => this.#loadLeftovers());
+    if (await this.#preferLivePayouts(leftovers.payouts)) leftovers = await this.#loadLeftovers();
     this.#log?.debug('leftovers', { payouts: leftovers.payouts.length, records: leftovers.records.length });
     const byTolerance = await timed('tolerance pass and leftovers classified', () =>
       this.#tolerancePassAndLeftovers(leftovers.payouts, leftovers.records),
@@ -274,25 +275,55 @@ class ReconcileRun {
 
   /** Pass 1: one `insert … select … join` per status group; a record claimed once cannot be claimed again (unique keys). */
   async #referencePass(): Promise<number> {
-    let matched = 0;
-    for (const released of [false, true]) {
-      const statusFilter = released ? sql`p.status in ${RELEASED_LIST}` : sql`p.status not in ${RELEASED_LIST}`;
-      const result = await sql`
-        insert into matches (payout_id, internal_record_id, method, confidence, run_id, created_at, created_by)
-        select p.id, r.id, 'reference', 100, ${this.#runId}, ${this.#now}, 'matcher'
-        from payouts p join internal_records r on r.reference = p.merchant_transaction_id
-        where p.merchant_transaction_id is not null and ${statusFilter}
-          and ${this.#unmatched('p', 'payout_id')} and ${this.#unmatched('r', 'internal_record_id')}
-        order by p.id, r.id
-        on conflict do nothing`.execute(this.#db);
-      matched += Number(result.numAffectedRows ?? 0);
-    }
+    // One statement in payout order (no sort): of two payouts with one
+    // reference the older wins; `#preferLivePayouts` then hands the record
+    // to a live payout if the older one failed, was cancelled or expired.
+    const result = await sql`
+      insert into matches (payout_id, internal_record_id, method, confidence, run_id, created_at, created_by)
+      select p.id, r.id, 'reference', 100, ${this.#runId}, ${this.#now}, 'matcher'
+      from payouts p join internal_records r on r.reference = p.merchant_transaction_id
+      where p.merchant_transaction_id is not null
+        and ${this.#unmatched('p', 'payout_id')} and ${this.#unmatched('r', 'internal_record_id')}
+      order by p.id, r.id
+      on conflict do nothing`.execute(this.#db);
     // Pairs a user took apart (`unmatch`) are never matched again by the matcher.
     const rejected = await sql`
       delete from matches where run_id = ${this.#runId} and id in (
         select m.id from audit_log a join matches m on m.payout_id = a.payout_id and m.internal_record_id = a.internal_record_id
         where a.action = 'unmatch' and m.run_id = ${this.#runId})`.execute(this.#db);
-    return matched - Number(rejected.numAffectedRows ?? 0);
+    return Number(result.numAffectedRows ?? 0) - Number(rejected.numAffectedRows ?? 0);
+  }
+
+  /**
+   * A record this run matched by reference to a payout that failed, was
+   * cancelled or expired goes to a live payout with the same reference
+   * instead (the oldest). Driven by the leftovers, so it costs nothing when
+   * references are unique. Returns whether anything moved.
+   */
+  async #preferLivePayouts(leftovers: readonly PayoutFacts[]): Promise<boolean> {
+    const live = leftovers.filter((p) => p.merchantTransactionId !== null && !RELEASED.has(p.status)).map((p) => p.id);
+    if (live.length === 0) return false;
+    const rejected = await this.#rejectedPairs();
+    const moved = new Set<number>();
+    let changed = false;
+    for (let i = 0; i < live.length; i += 500) {
+      const rows = await sql<{ live: number; match_id: number; record_id: number }>`
+        select p.id as live, m.id as match_id, m.internal_record_id as record_id
+        from payouts p join internal_records r on r.reference = p.merchant_transaction_id
+        join matches m on m.internal_record_id = r.id
+        join payouts q on q.id = m.payout_id
+        where p.id in (${sql.join(live.slice(i, i + 500))}) and m.run_id = ${this.#runId} and m.method = 'reference'
+          and q.status in ${RELEASED_LIST}
+        order by p.id`.execute(this.#db);
+      for (const row of rows.rows) {
+        const matchId = Number(row.match_id);
+        if (moved.has(matchId) || rejected.has(`${Number(row.live)}:${Number(row.record_id)}`)) continue;
+        moved.add(matchId);
+        await this.#db.updateTable('matches').set({ payout_id: Number(row.live) }).where('id', '=', matchId).execute();
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /** "Not matched": an anti-join that each dialect plans well. */

@@ -168,6 +168,24 @@ for (const dialect of DIALECTS) {
       expect(JSON.parse(runs[0]!.exception_counts!)).toEqual(outcome.exceptions);
     });
 
+    it('of two payouts with one reference, the record goes to the live one and the other is a duplicate', async () => {
+      const [failed, live] = await insertPayouts(t.ledger.db, [
+        { mtid: 'D-1', amount: 5_000, status: 'failed', createdAt: T },
+        { mtid: 'D-1', amount: 5_000, createdAt: T + HOUR },
+      ]);
+      const [record] = await insertRecords(t.ledger.db, [{ internalId: 'D-1', amount: 5_000, createdAt: T - 60_000 }]);
+      const outcome = await run(t.ledger);
+      expect(outcome).toMatchObject({ matched: 1, exceptions: { duplicate_payout: 1 } });
+      const match = await t.ledger.db.selectFrom('matches').selectAll().executeTakeFirstOrThrow();
+      expect(match).toMatchObject({ payout_id: live, internal_record_id: record, method: 'reference' });
+      const duplicate = (await exceptionsOf(t.ledger))[0]!;
+      expect(duplicate).toMatchObject({ kind: 'duplicate_payout', payout_id: failed, internal_record_id: record });
+      expect(duplicate.summary).toMatch(/\(50\.00 EUR, failed\) duplicates payout \d+ already matched to record D-1: same MerchantTransactionID D-1/);
+      const before = await matcherSnapshot(t.ledger.db);
+      await run(t.ledger, rulesWith(), NOW + HOUR);
+      expect(await matcherSnapshot(t.ledger.db)).toEqual(before);
+    });
+
     it('a re-run with no new data changes nothing, not even updated_at', async () => {
       await plantEveryOutcome(t.ledger);
       await run(t.ledger);
