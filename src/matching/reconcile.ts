@@ -32,7 +32,7 @@ import type { Ledger, LedgerTransaction } from '../ledger/ledger.js';
 import type { LedgerDatabase } from '../ledger/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { MS_PER_HOUR, type Instant } from '../shared/time.js';
+import type { Instant } from '../shared/time.js';
 import { assignGreedy, NearestIndex, type ScoredPair } from './candidates.js';
 import {
   type Condition,
