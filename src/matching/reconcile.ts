@@ -239,7 +239,8 @@ class ReconcileRun {
     const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
       const started = performance.now();
       const result = await fn();
-      this.#log?.debug(step, { ms: Math.round(performance.now() - started) });
+      const memory = process.memoryUsage();
+      this.#log?.debug(step, { ms: Math.round(performance.now() - started), rssMb: memory.rss >> 20, heapMb: memory.heapUsed >> 20 });
       return result;
     };
     const byReference = await timed('reference pass', () => this.#referencePass());
@@ -583,8 +584,14 @@ class ReconcileRun {
         if (condition) await this.#raise(condition);
       }
     };
+    // IDs first (small), then the rows a chunk at a time, so memory holds one chunk.
+    const from = 'from matches m join payouts p on p.id = m.payout_id join internal_records r on r.id = m.internal_record_id';
     for (const scope of this.#pairScopes()) {
-      await check((await sql<Row>`${sql.raw(select)} where ${scope.where} and ${differs}`.execute(this.#db)).rows);
+      const ids = await sql<{ id: number }>`select m.id as id ${sql.raw(from)} where ${scope.where} and ${differs}`.execute(this.#db);
+      const pending = ids.rows.map((row) => Number(row.id)).filter((id) => !seen.has(id));
+      for (let i = 0; i < pending.length; i += 1000) {
+        await check((await sql<Row>`${sql.raw(select)} where m.id in (${sql.join(pending.slice(i, i + 1000))})`.execute(this.#db)).rows);
+      }
     }
     if (!this.#period) {
       // Pairs with an open exception are always looked at again (the default scope may not cover them).
