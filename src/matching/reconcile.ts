@@ -163,10 +163,12 @@ export async function reconcile(ledger: Ledger, options: ReconcileOptions): Prom
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const since = previous?.started_at === null || previous?.started_at === undefined ? null : Number(previous.started_at) - SINCE_MARGIN_MS;
+  const previousStart = previous?.started_at === null || previous?.started_at === undefined ? null : Number(previous.started_at);
+  const since = previousStart === null ? null : previousStart - SINCE_MARGIN_MS;
+  const recordsSince = previousStart === null ? null : await recordsChangedSince(ledger, previousStart);
   try {
     const result = await ledger.transaction((trx) =>
-      new ReconcileRun(trx, ledger.dialect, runId, startedAt, since, period, options.rules, options.log).run(),
+      new ReconcileRun(trx, ledger.dialect, runId, startedAt, { since, recordsSince }, period, options.rules, options.log).run(),
     );
     const durationMs = options.clock() - startedAt;
     await ledger.db
@@ -192,12 +194,33 @@ export async function reconcile(ledger: Ledger, options: ReconcileOptions): Prom
   }
 }
 
+/**
+ * Internal records only change through imports, whose rows carry the
+ * import's start as `updated_at`. An import that finished before the last
+ * run started was seen by it (on SQLite the run's transaction waits for the
+ * import's lock; on PostgreSQL a minute of margin covers the commit), so only
+ * imports finishing later count: the records they touched have `updated_at`
+ * from the earliest of their starts. Null when there is none.
+ */
+async function recordsChangedSince(ledger: Ledger, previousStart: Instant): Promise<Instant | null> {
+  const margin = ledger.dialect === 'postgres' ? 60_000 : 0;
+  const row = await ledger.db
+    .selectFrom('imports')
+    .select((eb) => eb.fn.min('started_at').as('started_at'))
+    .where('kind', '=', 'internal')
+    .where('finished_at', '>=', previousStart - margin)
+    .executeTakeFirst();
+  return row?.started_at === null || row?.started_at === undefined ? null : Number(row.started_at);
+}
+
 class ReconcileRun {
   readonly #db: Kysely<LedgerDatabase>;
   readonly #dialect: 'sqlite' | 'postgres';
   readonly #runId: number;
   readonly #now: Instant;
   readonly #since: Instant | null;
+  /** Records with `updated_at` from here on may have changed since the last run (null: none did). */
+  readonly #recordsSince: Instant | null;
   readonly #period: ReconcilePeriod | null;
   readonly #rules: MatchingRules;
   readonly #log: Logger | undefined;
@@ -214,7 +237,7 @@ class ReconcileRun {
     dialect: 'sqlite' | 'postgres',
     runId: number,
     now: Instant,
-    since: Instant | null,
+    watermarks: { since: Instant | null; recordsSince: Instant | null },
     period: ReconcilePeriod | null,
     rules: MatchingRules,
     log: Logger | undefined,
@@ -223,7 +246,8 @@ class ReconcileRun {
     this.#dialect = dialect;
     this.#runId = runId;
     this.#now = now;
-    this.#since = since;
+    this.#since = watermarks.since;
+    this.#recordsSince = watermarks.recordsSince;
     this.#period = period;
     this.#rules = rules;
     this.#log = log;
@@ -559,8 +583,8 @@ class ReconcileRun {
     return [
       // Matched by this run, or by hand since the last run.
       { drive: 'pair', where: sql`(m.run_id = ${this.#runId} or (m.run_id is null and m.created_at >= ${s}))` },
-      // The record changed (an updated export).
-      { drive: 'pair', where: sql`r.updated_at >= ${s}` },
+      // The record changed (an import that finished after the last run started).
+      ...(this.#recordsSince === null ? [] : [{ drive: 'pair' as const, where: sql`r.updated_at >= ${this.#recordsSince}` }]),
       // The payout changed (a status update, a late reversal) or is not final yet.
       { drive: 'payout', where: sql`p.updated_at >= ${s}` },
       { drive: 'payout', where: sql`p.final_at is null` },

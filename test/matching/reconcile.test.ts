@@ -1,4 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.js';
+import { importInternalRecords } from '../../src/imports/internal-records/import-internal-records.js';
 import { decideException, raiseExceptions } from '../../src/exceptions/exception-store.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { matchByHand, unmatchByHand } from '../../src/matching/manual.js';
@@ -6,6 +10,7 @@ import { reconcile } from '../../src/matching/reconcile.js';
 import type { MatchingRules } from '../../src/matching/rules.js';
 import { payoutStates, recordStates } from '../../src/matching/states.js';
 import { createTestLedger, DIALECTS, describeDialect, type TestLedger } from '../helpers/dialects.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { HOUR, insertPayouts, insertRecords, matcherSnapshot, NOW, rulesWith } from '../helpers/matching-fixtures.js';
 
 const T = NOW - 30 * HOUR;
@@ -184,6 +189,34 @@ for (const dialect of DIALECTS) {
       const before = await matcherSnapshot(t.ledger.db);
       await run(t.ledger, rulesWith(), NOW + HOUR);
       expect(await matcherSnapshot(t.ledger.db)).toEqual(before);
+    });
+
+    it('re-checks a settled pair when an updated export changes its record, and only then', async () => {
+      const dir = tempDir();
+      const write = (amount: string) => {
+        const file = path.join(dir, 'records.csv');
+        writeFileSync(file, `internal_id,amount,currency,created_at\nE-1,${amount},EUR,2026-10-08 10:00:00\nE-2,20.00,EUR,2026-10-08 10:00:00\n`);
+        return file;
+      };
+      const config = configSchema.parse({});
+      const created = Date.UTC(2026, 9, 8, 10, 1, 0);
+      await insertPayouts(t.ledger.db, [
+        { mtid: 'E-1', amount: 1_000, createdAt: created },
+        { mtid: 'E-2', amount: 2_000, createdAt: created },
+      ]);
+      await importInternalRecords(t.ledger, write('10.00'), { config, clock: () => NOW - HOUR });
+      expect(await run(t.ledger)).toMatchObject({ matched: 2, openExceptions: 0 });
+      // The same export again: nothing to re-check, nothing changes.
+      await importInternalRecords(t.ledger, write('10.00'), { config, clock: () => NOW + HOUR });
+      expect(await run(t.ledger, rulesWith(), NOW + 2 * HOUR)).toMatchObject({ matched: 0, opened: 0, openExceptions: 0 });
+      // A corrected export changes E-1's amount: the settled pair is checked again.
+      await importInternalRecords(t.ledger, write('10.50'), { config, clock: () => NOW + 3 * HOUR });
+      const after = await run(t.ledger, rulesWith(), NOW + 4 * HOUR);
+      expect(after).toMatchObject({ matched: 0, opened: 1, exceptions: { amount_mismatch: 1 } });
+      expect((await exceptionsOf(t.ledger))[0]?.summary).toContain('amount 10.00 vs 10.50 EUR');
+      // And back: the cause is gone, the exception closes itself.
+      await importInternalRecords(t.ledger, write('10.00'), { config, clock: () => NOW + 5 * HOUR });
+      expect(await run(t.ledger, rulesWith(), NOW + 6 * HOUR)).toMatchObject({ closed: 1, openExceptions: 0 });
     });
 
     it('a re-run with no new data changes nothing, not even updated_at', async () => {
