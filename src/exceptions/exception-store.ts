@@ -11,7 +11,7 @@
  * the `audit_log`. Functions take a Kysely instance or transaction so callers
  * decide what belongs in one transaction.
  */
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely, PostgresAdapter } from 'kysely';
 import type { ExceptionKind, ExceptionStatus } from '../domain/exception-kinds.js';
 import { fromJson, toJson } from '../ledger/mapping.js';
 import type { ExceptionRow, LedgerDatabase } from '../ledger/schema.js';
@@ -137,39 +137,74 @@ export async function raiseExceptions(
       outcomes.set(e.fingerprint, { id: row.id, outcome: 'kept_closed' });
     }
     if (fresh.length > 0) {
-      const inserted = await db
-        .insertInto('exceptions')
-        .values(
-          fresh.map((e) => ({
-            kind: e.kind,
-            status: 'open',
-            payout_id: e.payoutId,
-            internal_record_id: e.internalRecordId,
-            fingerprint: e.fingerprint,
-            summary: e.summary,
-            details: toJson(e.details),
-            opened_at: now,
-            updated_at: now,
-            closed_at: null,
-            resolved_by: null,
-            resolution_note: null,
-            first_run_id: runId,
-            last_run_id: runId,
-          })),
-        )
-        .returning(['id', 'fingerprint'])
-        .execute();
+      const inserted = await insertFresh(db, fresh, now, runId);
       // RETURNING order is not guaranteed (SQLite): map back by fingerprint.
-      const ids = new Map(inserted.map((r) => [r.fingerprint, r.id]));
+      const ids = new Map(inserted.map((r) => [r.fingerprint, Number(r.id)]));
       for (const e of fresh) {
         const id = ids.get(e.fingerprint) as number;
         events.push({ exception_id: id, at: now, event: 'opened', note: e.summary, run_id: runId });
         outcomes.set(e.fingerprint, { id, outcome: 'opened' });
       }
     }
-    if (events.length > 0) await db.insertInto('exception_events').values(events).execute();
+    if (events.length > 0) await insertEvents(db, events);
   }
   return outcomes;
+}
+
+const EXCEPTION_COLUMNS = [
+  'kind',
+  'status',
+  'payout_id',
+  'internal_record_id',
+  'fingerprint',
+  'summary',
+  'details',
+  'opened_at',
+  'updated_at',
+  'closed_at',
+  'resolved_by',
+  'resolution_note',
+  'first_run_id',
+  'last_run_id',
+] as const;
+const EVENT_COLUMNS = ['exception_id', 'at', 'event', 'note', 'run_id'] as const;
+const statementCache = new Map<string, string>();
+
+/**
+ * A multi-row insert as plain SQL with placeholders: a run raises tens of
+ * thousands of exceptions, and building each statement through the query
+ * builder cost more than executing it.
+ */
+function multiRowInsert(db: Db, table: string, columns: readonly string[], rows: number, returning: string): string {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const key = `${postgres ? 'pg' : 'sqlite'}|${table}|${rows}|${returning}`;
+  let text = statementCache.get(key);
+  if (text === undefined) {
+    const tuples: string[] = [];
+    for (let r = 0; r < rows; r++) {
+      tuples.push(`(${columns.map((_, c) => (postgres ? `$${r * columns.length + c + 1}` : '?')).join(', ')})`);
+    }
+    text = `insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')}${returning ? ` returning ${returning}` : ''}`;
+    if (statementCache.size > 50) statementCache.clear();
+    statementCache.set(key, text);
+  }
+  return text;
+}
+
+async function insertFresh(db: Db, fresh: readonly RaisedException[], now: Instant, runId: number | null): Promise<{ id: number; fingerprint: string }[]> {
+  const params: unknown[] = [];
+  for (const e of fresh) {
+    params.push(e.kind, 'open', e.payoutId, e.internalRecordId, e.fingerprint, e.summary, toJson(e.details), now, now, null, null, null, runId, runId);
+  }
+  const text = multiRowInsert(db, 'exceptions', EXCEPTION_COLUMNS, fresh.length, 'id, fingerprint');
+  const result = await db.executeQuery<{ id: number; fingerprint: string }>(CompiledQuery.raw(text, params));
+  return result.rows;
+}
+
+async function insertEvents(db: Db, events: readonly NewEvent[]): Promise<void> {
+  const params: unknown[] = [];
+  for (const e of events) params.push(e.exception_id, e.at, e.event, e.note, e.run_id);
+  await db.executeQuery(CompiledQuery.raw(multiRowInsert(db, 'exception_events', EVENT_COLUMNS, events.length, ''), params));
 }
 
 interface NewEvent {
@@ -206,7 +241,7 @@ export async function closeExceptionsAutomatically(
         closed += 1;
       }
     }
-    if (events.length > 0) await db.insertInto('exception_events').values(events).execute();
+    if (events.length > 0) await insertEvents(db, events);
   }
   return closed;
 }

@@ -617,11 +617,14 @@ class ReconcileRun {
         await check((await sql<Row>`${sql.raw(select)} where m.id in (${sql.join(pending.slice(i, i + 1000))})`.execute(this.#db)).rows);
       }
     }
-    if (!this.#period) {
-      // Pairs with an open exception are always looked at again (the default scope may not cover them).
+    if (!this.#period && this.#since !== null) {
+      // Pairs with an exception left open by an earlier run are always looked
+      // at again (the default scope may not cover them); ones raised by this
+      // run were just looked at.
+      const open = sql`e.status = 'open' and e.kind in ${MATCHER_KIND_LIST} and (e.last_run_id is null or e.last_run_id <> ${this.#runId})`;
       const withOpen = await sql<Row>`${sql.raw(select)}
-        where m.payout_id in (select e.payout_id from exceptions e where e.status = 'open' and e.kind in ${MATCHER_KIND_LIST} and e.payout_id is not null)
-           or m.internal_record_id in (select e.internal_record_id from exceptions e where e.status = 'open' and e.kind in ${MATCHER_KIND_LIST} and e.internal_record_id is not null)`.execute(
+        where m.payout_id in (select e.payout_id from exceptions e where ${open} and e.payout_id is not null)
+           or m.internal_record_id in (select e.internal_record_id from exceptions e where ${open} and e.internal_record_id is not null)`.execute(
         this.#db,
       );
       await check(withOpen.rows.filter((row) => this.#pairMayDiffer(row)));
