@@ -610,34 +610,22 @@ class ReconcileRun {
     };
     // IDs first (small), then the rows a chunk at a time, so memory holds one chunk.
     const from = 'from matches m join payouts p on p.id = m.payout_id join internal_records r on r.id = m.internal_record_id';
-    for (const scope of this.#pairScopes()) {
-      const ids = await sql<{ id: number }>`select m.id as id ${sql.raw(from)} where ${scope.where} and ${differs}`.execute(this.#db);
-      const pending = ids.rows.map((row) => Number(row.id)).filter((id) => !seen.has(id));
-      for (let i = 0; i < pending.length; i += 1000) {
-        await check((await sql<Row>`${sql.raw(select)} where m.id in (${sql.join(pending.slice(i, i + 1000))})`.execute(this.#db)).rows);
-      }
-    }
+    const scopes = this.#pairScopes().map((scope) => scope.where);
     if (!this.#period && this.#since !== null) {
       // Pairs with an exception left open by an earlier run are always looked
       // at again (the default scope may not cover them); ones raised by this
       // run were just looked at.
       const open = sql`e.status = 'open' and e.kind in ${MATCHER_KIND_LIST} and (e.last_run_id is null or e.last_run_id <> ${this.#runId})`;
-      const withOpen = await sql<Row>`${sql.raw(select)}
-        where m.payout_id in (select e.payout_id from exceptions e where ${open} and e.payout_id is not null)
-           or m.internal_record_id in (select e.internal_record_id from exceptions e where ${open} and e.internal_record_id is not null)`.execute(
-        this.#db,
-      );
-      await check(withOpen.rows.filter((row) => this.#pairMayDiffer(row)));
+      scopes.push(sql`(m.payout_id in (select e.payout_id from exceptions e where ${open} and e.payout_id is not null)
+        or m.internal_record_id in (select e.internal_record_id from exceptions e where ${open} and e.internal_record_id is not null))`);
     }
-  }
-
-  #pairMayDiffer(row: Row): boolean {
-    return (
-      row.p_amount !== row.r_amount ||
-      row.p_currency !== row.r_currency ||
-      (row.r_status !== null && row.r_status !== row.p_status) ||
-      !['succeeded', 'failed', 'cancelled', 'expired'].includes(row.p_status as string)
-    );
+    for (const where of scopes) {
+      const ids = await sql<{ id: number }>`select m.id as id ${sql.raw(from)} where ${where} and ${differs}`.execute(this.#db);
+      const pending = ids.rows.map((row) => Number(row.id)).filter((id) => !seen.has(id));
+      for (let i = 0; i < pending.length; i += 1000) {
+        await check((await sql<Row>`${sql.raw(select)} where m.id in (${sql.join(pending.slice(i, i + 1000))})`.execute(this.#db)).rows);
+      }
+    }
   }
 
   async #raise(condition: Condition): Promise<void> {
