@@ -11,7 +11,7 @@
  * the `audit_log`. Functions take a Kysely instance or transaction so callers
  * decide what belongs in one transaction.
  */
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely, PostgresAdapter } from 'kysely';
 import type { ExceptionKind, ExceptionStatus } from '../domain/exception-kinds.js';
 import { fromJson, toJson } from '../ledger/mapping.js';
 import type { ExceptionRow, LedgerDatabase } from '../ledger/schema.js';
@@ -44,6 +44,7 @@ export interface LedgerException extends RaisedException {
 
 export type RaiseOutcome = 'opened' | 'updated' | 'unchanged' | 'reopened' | 'kept_closed';
 
+// Rows per statement: 14 columns x 500 stays under every driver's parameter limit.
 const CHUNK = 500;
 
 export function exceptionFromRow(row: ExceptionRow): LedgerException {
@@ -66,8 +67,12 @@ export function exceptionFromRow(row: ExceptionRow): LedgerException {
 
 /**
  * Records that these conditions hold now. New ones are opened; open ones are
- * refreshed when their summary or diagnostics changed; ones closed by the
- * system are reopened; ones a user resolved or ignored stay as they are.
+ * refreshed when their summary or diagnostics changed (an unchanged one is
+ * not written at all, not even `updated_at`); ones closed by the system are
+ * reopened; ones a user resolved or ignored stay as they are. Fingerprints
+ * must be unique within one call. Bulk-friendly: per chunk of 500 one
+ * look-up, one multi-row insert and one multi-row event insert; only
+ * changed or reopened rows are updated one by one.
  */
 export async function raiseExceptions(
   db: Db,
@@ -80,7 +85,7 @@ export async function raiseExceptions(
     const chunk = raised.slice(i, i + CHUNK);
     const existing = await db
       .selectFrom('exceptions')
-      .selectAll()
+      .select(['id', 'fingerprint', 'status', 'resolved_by', 'summary', 'details', 'last_run_id'])
       .where(
         'fingerprint',
         'in',
@@ -88,42 +93,25 @@ export async function raiseExceptions(
       )
       .execute();
     const byFingerprint = new Map(existing.map((row) => [row.fingerprint, row]));
+    const fresh: RaisedException[] = [];
+    const events: NewEvent[] = [];
     for (const e of chunk) {
       const row = byFingerprint.get(e.fingerprint);
-      const details = toJson(e.details);
       if (!row) {
-        const { id } = await db
-          .insertInto('exceptions')
-          .values({
-            kind: e.kind,
-            status: 'open',
-            payout_id: e.payoutId,
-            internal_record_id: e.internalRecordId,
-            fingerprint: e.fingerprint,
-            summary: e.summary,
-            details,
-            opened_at: now,
-            updated_at: now,
-            closed_at: null,
-            resolved_by: null,
-            resolution_note: null,
-            first_run_id: runId,
-            last_run_id: runId,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await addEvent(db, id, 'opened', e.summary, now, runId);
-        outcomes.set(e.fingerprint, { id, outcome: 'opened' });
+        fresh.push(e);
         continue;
       }
+      const details = toJson(e.details);
       if (row.status === 'open') {
         const changed = row.summary !== e.summary || row.details !== details;
-        await db
-          .updateTable('exceptions')
-          .set({ summary: e.summary, details, last_run_id: runId ?? row.last_run_id, ...(changed ? { updated_at: now } : {}) })
-          .where('id', '=', row.id)
-          .execute();
-        if (changed) await addEvent(db, row.id, 'updated', e.summary, now, runId);
+        if (changed) {
+          await db
+            .updateTable('exceptions')
+            .set({ summary: e.summary, details, updated_at: now, last_run_id: runId ?? row.last_run_id })
+            .where('id', '=', row.id)
+            .execute();
+          events.push({ exception_id: row.id, at: now, event: 'updated', note: e.summary, run_id: runId });
+        }
         outcomes.set(e.fingerprint, { id: row.id, outcome: changed ? 'updated' : 'unchanged' });
         continue;
       }
@@ -142,14 +130,120 @@ export async function raiseExceptions(
           })
           .where('id', '=', row.id)
           .execute();
-        await addEvent(db, row.id, 'reopened', e.summary, now, runId);
+        events.push({ exception_id: row.id, at: now, event: 'reopened', note: e.summary, run_id: runId });
         outcomes.set(e.fingerprint, { id: row.id, outcome: 'reopened' });
         continue;
       }
       outcomes.set(e.fingerprint, { id: row.id, outcome: 'kept_closed' });
     }
+    if (fresh.length > 0) {
+      const inserted = await insertFresh(db, fresh, now, runId);
+      // RETURNING order is not guaranteed (SQLite): map back by fingerprint.
+      const ids = new Map(inserted.map((r) => [r.fingerprint, Number(r.id)]));
+      for (const e of fresh) {
+        const id = ids.get(e.fingerprint) as number;
+        events.push({ exception_id: id, at: now, event: 'opened', note: e.summary, run_id: runId });
+        outcomes.set(e.fingerprint, { id, outcome: 'opened' });
+      }
+    }
+    if (events.length > 0) await insertEvents(db, events);
   }
   return outcomes;
+}
+
+const EXCEPTION_COLUMNS = [
+  'kind',
+  'status',
+  'payout_id',
+  'internal_record_id',
+  'fingerprint',
+  'summary',
+  'details',
+  'opened_at',
+  'updated_at',
+  'closed_at',
+  'resolved_by',
+  'resolution_note',
+  'first_run_id',
+  'last_run_id',
+] as const;
+const EVENT_COLUMNS = ['exception_id', 'at', 'event', 'note', 'run_id'] as const;
+const statementCache = new Map<string, string>();
+
+/**
+ * A multi-row insert as plain SQL with placeholders: a run raises tens of
+ * thousands of exceptions, and building each statement through the query
+ * builder cost more than executing it.
+ */
+function multiRowInsert(db: Db, table: string, columns: readonly string[], rows: number, returning: string): string {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const key = `${postgres ? 'pg' : 'sqlite'}|${table}|${rows}|${returning}`;
+  let text = statementCache.get(key);
+  if (text === undefined) {
+    const tuples: string[] = [];
+    for (let r = 0; r < rows; r++) {
+      tuples.push(`(${columns.map((_, c) => (postgres ? `$${r * columns.length + c + 1}` : '?')).join(', ')})`);
+    }
+    text = `insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')}${returning ? ` returning ${returning}` : ''}`;
+    if (statementCache.size > 50) statementCache.clear();
+    statementCache.set(key, text);
+  }
+  return text;
+}
+
+async function insertFresh(db: Db, fresh: readonly RaisedException[], now: Instant, runId: number | null): Promise<{ id: number; fingerprint: string }[]> {
+  const params: unknown[] = [];
+  for (const e of fresh) {
+    params.push(e.kind, 'open', e.payoutId, e.internalRecordId, e.fingerprint, e.summary, toJson(e.details), now, now, null, null, null, runId, runId);
+  }
+  const text = multiRowInsert(db, 'exceptions', EXCEPTION_COLUMNS, fresh.length, 'id, fingerprint');
+  const result = await db.executeQuery<{ id: number; fingerprint: string }>(CompiledQuery.raw(text, params));
+  return result.rows;
+}
+
+async function insertEvents(db: Db, events: readonly NewEvent[]): Promise<void> {
+  const params: unknown[] = [];
+  for (const e of events) params.push(e.exception_id, e.at, e.event, e.note, e.run_id);
+  await db.executeQuery(CompiledQuery.raw(multiRowInsert(db, 'exception_events', EVENT_COLUMNS, events.length, ''), params));
+}
+
+interface NewEvent {
+  exception_id: number;
+  at: Instant;
+  event: string;
+  note: string | null;
+  run_id: number | null;
+}
+
+/**
+ * Closes open exceptions whose cause disappeared, each with its reason (the
+ * history keeps both the opening and the closing). Exceptions that are not
+ * open (a user decided them) are left alone. Returns how many were closed.
+ */
+export async function closeExceptionsAutomatically(
+  db: Db,
+  closing: readonly { id: number; reason: string }[],
+  now: Instant,
+  runId: number | null = null,
+): Promise<number> {
+  let closed = 0;
+  for (let i = 0; i < closing.length; i += CHUNK) {
+    const events: NewEvent[] = [];
+    for (const { id, reason } of closing.slice(i, i + CHUNK)) {
+      const result = await db
+        .updateTable('exceptions')
+        .set({ status: 'resolved', resolved_by: 'system', resolution_note: reason, closed_at: now, updated_at: now, last_run_id: runId })
+        .where('id', '=', id)
+        .where('status', '=', 'open')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) {
+        events.push({ exception_id: id, at: now, event: 'auto_closed', note: reason, run_id: runId });
+        closed += 1;
+      }
+    }
+    if (events.length > 0) await insertEvents(db, events);
+  }
+  return closed;
 }
 
 /** Closes an open exception because its cause disappeared (e.g. the late payout arrived). */

@@ -60,7 +60,30 @@ export function wallClockToInstant(w: WallClock, zone: string): Instant {
   if (isUtc(zone)) {
     return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond);
   }
+  const hourStart = stableHourStart(w, zone);
+  if (hourStart !== null) return hourStart + w.minute * MS_PER_MINUTE + w.second * MS_PER_SECOND + w.millisecond;
   return new TZDate(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond, zone).getTime();
+}
+
+// Zone lookups cost microseconds each; a file of a million local date-times
+// repeats the same few thousand hours. An hour whose length is exactly one
+// hour has one offset throughout, so minutes and seconds can be added to its
+// start; hours touched by a transition (a gap, an overlap, a 30-minute shift)
+// are left to TZDate.
+const hourStarts = new Map<string, number | null>();
+const HOUR_CACHE_LIMIT = 100_000;
+
+function stableHourStart(w: WallClock, zone: string): number | null {
+  const key = `${zone}|${w.year}|${w.month}|${w.day}|${w.hour}`;
+  let start = hourStarts.get(key);
+  if (start === undefined) {
+    const from = new TZDate(w.year, w.month - 1, w.day, w.hour, 0, 0, 0, zone).getTime();
+    const to = new TZDate(w.year, w.month - 1, w.day, w.hour + 1, 0, 0, 0, zone).getTime();
+    start = to - from === MS_PER_HOUR ? from : null;
+    if (hourStarts.size >= HOUR_CACHE_LIMIT) hourStarts.clear();
+    hourStarts.set(key, start);
+  }
+  return start;
 }
 
 /** The wall clock in `zone` at an instant. */

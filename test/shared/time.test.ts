@@ -1,3 +1,4 @@
+import { TZDate } from '@date-fns/tz';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,6 +9,7 @@ import {
   parseDateTime,
   parseProviderTimestamp,
   TimeFormatError,
+  wallClockToInstant,
 } from '../../src/shared/time.js';
 
 const zones = fc.constantFrom('UTC', 'Europe/Bucharest', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe');
@@ -95,5 +97,26 @@ describe('report periods', () => {
     expect(() => monthPeriod('2026-13', 'UTC')).toThrow(TimeFormatError);
     expect(() => monthPeriod('October', 'UTC')).toThrow(TimeFormatError);
     expect(() => dayRangePeriod('2026-10-05', '2026-10-01', 'UTC')).toThrow(TimeFormatError);
+  });
+});
+
+describe('wallClockToInstant hour cache', () => {
+  it('agrees with a direct zone lookup every 37 minutes through a year with transitions', () => {
+    for (const zone of ['Europe/Bucharest', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'Asia/Kolkata']) {
+      for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 37 * 60_000 + 7_000) {
+        const d = new Date(t);
+        const w = {
+          year: d.getUTCFullYear(),
+          month: d.getUTCMonth() + 1,
+          day: d.getUTCDate(),
+          hour: d.getUTCHours(),
+          minute: d.getUTCMinutes(),
+          second: d.getUTCSeconds(),
+          millisecond: 0,
+        };
+        const direct = new TZDate(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, 0, zone).getTime();
+        expect(wallClockToInstant(w, zone), `${zone} ${d.toISOString()}`).toBe(direct);
+      }
+    }
   });
 });

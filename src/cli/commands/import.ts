@@ -1,19 +1,54 @@
 import type { Command } from 'commander';
+import { importInternalRecords } from '../../imports/internal-records/import-internal-records.js';
 import { UsageError } from '../../shared/errors.js';
-import { type CliState, type CommandHandler, commandAction, notImplemented } from '../action.js';
-import { type ImportKindOptions, importProviderReportKind, importTopupsKind } from './import-balance-movements.js';
+import { type CliState, type CommandHandler, type CommandOutcome, commandAction } from '../action.js';
+import type { CommandContext } from '../context.js';
+import { importProviderReportKind, importTopupsKind } from './import-balance-movements.js';
 
-interface ImportOptions extends ImportKindOptions, Record<string, unknown> {
+interface ImportOptions extends Record<string, unknown> {
   kind: string;
+  sheet?: string;
 }
+
+type KindImporter = (ctx: CommandContext, file: string, options: ImportOptions) => Promise<CommandOutcome>;
+
+async function importInternal(ctx: CommandContext, file: string, options: ImportOptions): Promise<CommandOutcome> {
+  const ledger = await ctx.ledger();
+  const outcome = await importInternalRecords(ledger, ctx.resolvePath(file), {
+    displayName: file,
+    config: ctx.config,
+    sheet: options.sheet,
+    clock: ctx.clock,
+    log: ctx.log.child('import'),
+  });
+  return {
+    json: {
+      kind: outcome.kind,
+      file: outcome.file,
+      rows: outcome.rows,
+      inserted: outcome.inserted,
+      updated: outcome.updated,
+      unchanged: outcome.unchanged,
+      importId: outcome.importId,
+      sha256: outcome.sha256,
+    },
+    text: `${outcome.file}: ${outcome.rows} internal records: ${outcome.inserted} new, ${outcome.updated} updated, ${outcome.unchanged} unchanged`,
+  };
+}
+
+/** One importer per `--kind`: internal records, prefunding top-ups, the provider's daily report. */
+const IMPORTERS: Record<string, KindImporter> = {
+  internal: importInternal,
+  topups: importTopupsKind,
+  'provider-report': importProviderReportKind,
+};
 
 const handler: CommandHandler<ImportOptions> = async (ctx, args, options) => {
   const [file] = args;
+  const importer = IMPORTERS[options.kind];
+  if (!importer) throw new UsageError(`import: --kind must be one of ${Object.keys(IMPORTERS).join(', ')}`);
   if (!file) throw new UsageError('import: a file is required');
-  if (options.kind === 'topups') return importTopupsKind(ctx, file, options);
-  if (options.kind === 'provider-report') return importProviderReportKind(ctx, file, options);
-  if (options.kind === 'internal') return notImplemented('import')(ctx, args, {});
-  throw new UsageError('import: --kind must be one of internal, topups, provider-report');
+  return importer(ctx, file, options);
 };
 
 export function registerImportCommand(program: Command, state: CliState): void {

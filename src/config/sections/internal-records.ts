@@ -10,6 +10,7 @@ export const INTERNAL_RECORD_FIELDS = [
   'purpose',
   'country',
   'status',
+  'reference',
 ] as const;
 
 export const internalRecordsSection = z

@@ -3,8 +3,11 @@ import { decimalAmount, nonNegativeInt, nonNegativeNumber } from '../fields.js';
 
 export const matchingSection = z
   .strictObject({
-    /** Which internal column is compared with the provider's MerchantTransactionID. */
-    reference: z.enum(['internal_id'], { error: 'must be "internal_id"' }).default('internal_id'),
+    /**
+     * Which internal column is compared with the provider's MerchantTransactionID:
+     * `internal_id`, or a separate `reference` column of the export.
+     */
+    reference: z.enum(['internal_id', 'reference'], { error: 'must be "internal_id" or "reference"' }).default('internal_id'),
     /** Amounts within this absolute difference (major units) count as agreeing in the tolerance pass. */
     amountToleranceAbsolute: decimalAmount().default('0.00'),
     /** ... or within this percentage of the internal amount. */

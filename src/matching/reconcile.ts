@@ -1,0 +1,743 @@
+/**
+ * `payout-recon reconcile`: one run of the matcher, in one transaction.
+ *
+ *  1. reference pass: one `insert … select … join` pairs every unmatched
+ *     payout with the unmatched record whose reference is its
+ *     MerchantTransactionID (of two payouts with one reference the oldest
+ *     live one wins; pairs a user unmatched are never made again);
+ *  2. tolerance pass over what is left: candidates come from one join of the
+ *     leftover payouts (a temp table) with the records in their box (same
+ *     currency, amount within tolerance, created within the window), are
+ *     scored 0-100 and assigned greedily one-to-one: a match from
+ *     `autoConfirmScore`, a `proposed_match` from `proposeScore`;
+ *  3. classification: leftover payouts are `duplicate_payout` (same
+ *     reference as, or alike to, a record already matched) or
+ *     `unknown_payout`; leftover records `missing_at_provider` once their
+ *     grace period is over (else not yet due); matched pairs in scope are
+ *     checked for currency, amount and status mismatches and stuck payouts.
+ *
+ * Scope. Both passes always consider every unmatched payout and record.
+ * Without a period, classification covers every leftover and every matched
+ * pair that is not final yet: matched in this run or by hand since the last
+ * completed run, payout or record changed since then, payout not in a final
+ * status, or an open exception on it. With `--from/--to`, it covers the
+ * leftovers and all pairs (final or not) with a payout or record created in
+ * the period, plus whatever this run matched. Open matcher exceptions whose
+ * subjects were classified and whose condition no longer holds are closed
+ * automatically with the reason; user decisions are never reopened.
+ */
+import { type Kysely, sql } from 'kysely';
+import { closeExceptionsAutomatically, raiseExceptions } from '../exceptions/exception-store.js';
+import type { Ledger, LedgerTransaction } from '../ledger/ledger.js';
+import type { LedgerDatabase } from '../ledger/schema.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { Instant } from '../shared/time.js';
+import { assignGreedy, NearestIndex, type ScoredPair } from './candidates.js';
+import {
+  type Condition,
+  classifyPair,
+  duplicatePayout,
+  missingAtProvider,
+  type Nearest,
+  proposedMatch,
+  unknownPayout,
+} from './diagnostics.js';
+import { MATCHER_KINDS } from './kinds.js';
+import { amountSearchBound, isStuck, type MatchingRules, type PayoutFacts, type RecordFacts, scorePair } from './rules.js';
+
+export interface ReconcilePeriod {
+  /** Inclusive. */
+  from: Instant | null;
+  /** Exclusive. */
+  to: Instant | null;
+}
+
+export interface ReconcileOptions {
+  rules: MatchingRules;
+  clock: Clock;
+  period?: ReconcilePeriod | undefined;
+  log?: Logger | undefined;
+}
+
+export interface ReconcileOutcome {
+  runId: number;
+  period: ReconcilePeriod | null;
+  /** Pairs matched by this run. */
+  matched: number;
+  matchedByReference: number;
+  matchedByTolerance: number;
+  /** Matches in the ledger after the run (any method, any run). */
+  matchedTotal: number;
+  /** Open exceptions after the run, per kind (every kind, monitors' too). */
+  exceptions: Record<string, number>;
+  openExceptions: number;
+  opened: number;
+  reopened: number;
+  updated: number;
+  closed: number;
+  durationMs: number;
+}
+
+/** Payout rows as the matcher reads them. */
+const PAYOUT_COLUMNS = [
+  'id',
+  'provider',
+  'provider_payout_id',
+  'merchant_transaction_id',
+  'amount',
+  'currency',
+  'created_at',
+  'status',
+  'method',
+  'purpose',
+  'country',
+] as const;
+const RECORD_COLUMNS = ['id', 'internal_id', 'reference', 'amount', 'currency', 'created_at', 'status', 'method', 'purpose', 'country'] as const;
+const FINAL_LIST = sql.raw(`('succeeded', 'failed', 'cancelled', 'expired')`);
+const RELEASED_LIST = sql.raw(`('failed', 'cancelled', 'expired')`);
+const RELEASED: ReadonlySet<string> = new Set(['failed', 'cancelled', 'expired']);
+const MATCHER_KIND_LIST = sql.raw(`(${MATCHER_KINDS.map((k) => `'${k}'`).join(', ')})`);
+const LEFTOVERS = 'recon_leftover_payouts';
+/** Changes stamped up to ten minutes before the last run started are looked at again (commits in flight, clocks of other processes). */
+const SINCE_MARGIN_MS = 10 * 60_000;
+const RAISE_BATCH = 2000;
+
+type Row = Record<string, unknown>;
+
+function payoutFacts(row: Row, prefix = ''): PayoutFacts {
+  return {
+    id: Number(row[`${prefix}id`]),
+    provider: row[`${prefix}provider`] as string,
+    providerPayoutId: row[`${prefix}provider_payout_id`] as string,
+    merchantTransactionId: (row[`${prefix}merchant_transaction_id`] as string | null) ?? null,
+    amount: Number(row[`${prefix}amount`]),
+    currency: row[`${prefix}currency`] as string,
+    createdAt: Number(row[`${prefix}created_at`]),
+    status: row[`${prefix}status`] as string,
+    method: row[`${prefix}method`] as string,
+    purpose: (row[`${prefix}purpose`] as string | null) ?? null,
+    country: (row[`${prefix}country`] as string | null) ?? null,
+  };
+}
+
+function recordFacts(row: Row, prefix = ''): RecordFacts {
+  return {
+    id: Number(row[`${prefix}id`]),
+    internalId: row[`${prefix}internal_id`] as string,
+    reference: row[`${prefix}reference`] as string,
+    amount: Number(row[`${prefix}amount`]),
+    currency: row[`${prefix}currency`] as string,
+    createdAt: Number(row[`${prefix}created_at`]),
+    status: (row[`${prefix}status`] as string | null) ?? null,
+    method: (row[`${prefix}method`] as string | null) ?? null,
+    purpose: (row[`${prefix}purpose`] as string | null) ?? null,
+    country: (row[`${prefix}country`] as string | null) ?? null,
+  };
+}
+
+function columns(alias: string, names: readonly string[], prefix = ''): string {
+  return names.map((c) => `${alias}.${c} as ${prefix}${c}`).join(', ');
+}
+
+export async function reconcile(ledger: Ledger, options: ReconcileOptions): Promise<ReconcileOutcome> {
+  const startedAt = options.clock();
+  const period = options.period && (options.period.from !== null || options.period.to !== null) ? options.period : null;
+  const previous = await ledger.db
+    .selectFrom('reconciliation_runs')
+    .select((eb) => eb.fn.max('started_at').as('started_at'))
+    .where('status', '=', 'completed')
+    .executeTakeFirst();
+  const { id: runId } = await ledger.db
+    .insertInto('reconciliation_runs')
+    .values({
+      started_at: startedAt,
+      finished_at: null,
+      period_from: period?.from ?? null,
+      period_to: period?.to ?? null,
+      status: 'running',
+      matched: 0,
+      exception_counts: null,
+      duration_ms: null,
+      error: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const previousStart = previous?.started_at === null || previous?.started_at === undefined ? null : Number(previous.started_at);
+  const since = previousStart === null ? null : previousStart - SINCE_MARGIN_MS;
+  const recordsSince = previousStart === null ? null : await recordsChangedSince(ledger, previousStart);
+  try {
+    const result = await ledger.transaction((trx) =>
+      new ReconcileRun(trx, ledger.dialect, runId, startedAt, { since, recordsSince }, period, options.rules, options.log).run(),
+    );
+    const durationMs = options.clock() - startedAt;
+    await ledger.db
+      .updateTable('reconciliation_runs')
+      .set({
+        status: 'completed',
+        finished_at: startedAt + durationMs,
+        matched: result.matched,
+        exception_counts: JSON.stringify(result.exceptions),
+        duration_ms: durationMs,
+      })
+      .where('id', '=', runId)
+      .execute();
+    return { ...result, runId, period, durationMs };
+  } catch (error) {
+    await ledger.db
+      .updateTable('reconciliation_runs')
+      .set({ status: 'failed', finished_at: options.clock(), error: error instanceof Error ? error.message.slice(0, 1000) : String(error) })
+      .where('id', '=', runId)
+      .execute()
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Internal records only change through imports, whose rows carry the
+ * import's start as `updated_at`. An import that finished before the last
+ * run started was seen by it (on SQLite the run's transaction waits for the
+ * import's lock; on PostgreSQL a minute of margin covers the commit), so only
+ * imports finishing later count: the records they touched have `updated_at`
+ * from the earliest of their starts. Null when there is none.
+ */
+async function recordsChangedSince(ledger: Ledger, previousStart: Instant): Promise<Instant | null> {
+  const margin = ledger.dialect === 'postgres' ? 60_000 : 0;
+  const row = await ledger.db
+    .selectFrom('imports')
+    .select((eb) => eb.fn.min('started_at').as('started_at'))
+    .where('kind', '=', 'internal')
+    .where('finished_at', '>=', previousStart - margin)
+    .executeTakeFirst();
+  return row?.started_at === null || row?.started_at === undefined ? null : Number(row.started_at);
+}
+
+class ReconcileRun {
+  readonly #db: Kysely<LedgerDatabase>;
+  readonly #dialect: 'sqlite' | 'postgres';
+  readonly #runId: number;
+  readonly #now: Instant;
+  readonly #since: Instant | null;
+  /** Records with `updated_at` from here on may have changed since the last run (null: none did). */
+  readonly #recordsSince: Instant | null;
+  readonly #period: ReconcilePeriod | null;
+  readonly #rules: MatchingRules;
+  readonly #log: Logger | undefined;
+  /** Every condition raised by this run, by fingerprint (to tell which open exceptions went away). */
+  readonly #raised = new Set<string>();
+  /** The state (kind) each subject got in this run, for closing reasons. */
+  readonly #payoutState = new Map<number, string>();
+  readonly #recordState = new Map<number, string>();
+  #pending: Condition[] = [];
+  #counts = { opened: 0, reopened: 0, updated: 0 };
+
+  constructor(
+    trx: LedgerTransaction,
+    dialect: 'sqlite' | 'postgres',
+    runId: number,
+    now: Instant,
+    watermarks: { since: Instant | null; recordsSince: Instant | null },
+    period: ReconcilePeriod | null,
+    rules: MatchingRules,
+    log: Logger | undefined,
+  ) {
+    this.#db = trx;
+    this.#dialect = dialect;
+    this.#runId = runId;
+    this.#now = now;
+    this.#since = watermarks.since;
+    this.#recordsSince = watermarks.recordsSince;
+    this.#period = period;
+    this.#rules = rules;
+    this.#log = log;
+  }
+
+  #inPeriod(createdAt: Instant): boolean {
+    const p = this.#period;
+    if (!p) return true;
+    return (p.from === null || createdAt >= p.from) && (p.to === null || createdAt < p.to);
+  }
+
+  async run(): Promise<Omit<ReconcileOutcome, 'runId' | 'period' | 'durationMs'>> {
+    const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      const result = await fn();
+      const memory = process.memoryUsage();
+      this.#log?.debug(step, { ms: Math.round(performance.now() - started), rssMb: memory.rss >> 20, heapMb: memory.heapUsed >> 20 });
+      return result;
+    };
+    const byReference = await timed('reference pass', () => this.#referencePass());
+    let leftovers = await timed('leftovers loaded', () => this.#loadLeftovers());
+    if (await this.#preferLivePayouts(leftovers.payouts)) leftovers = await this.#loadLeftovers();
+    this.#log?.debug('leftovers', { payouts: leftovers.payouts.length, records: leftovers.records.length });
+    const byTolerance = await timed('tolerance pass and leftovers classified', () =>
+      this.#tolerancePassAndLeftovers(leftovers.payouts, leftovers.records),
+    );
+    await timed('matched pairs checked', () => this.#checkPairs());
+    await timed('exceptions raised', () => this.#flush(true));
+    const closed = await timed('gone exceptions closed', () => this.#closeGone());
+    const open = await this.#db
+      .selectFrom('exceptions')
+      .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', '=', 'open')
+      .groupBy('kind')
+      .orderBy('kind')
+      .execute();
+    const exceptions = Object.fromEntries(open.map((r) => [r.kind, Number(r.n)]));
+    const total = await this.#db.selectFrom('matches').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return {
+      matched: byReference + byTolerance,
+      matchedByReference: byReference,
+      matchedByTolerance: byTolerance,
+      matchedTotal: Number(total.n),
+      exceptions,
+      openExceptions: Object.values(exceptions).reduce((a, b) => a + b, 0),
+      ...this.#counts,
+      closed,
+    };
+  }
+
+  /** Pass 1: one `insert … select … join` per status group; a record claimed once cannot be claimed again (unique keys). */
+  async #referencePass(): Promise<number> {
+    // One statement in payout order (no sort): of two payouts with one
+    // reference the older wins; `#preferLivePayouts` then hands the record
+    // to a live payout if the older one failed, was cancelled or expired.
+    const result = await sql`
+      insert into matches (payout_id, internal_record_id, method, confidence, run_id, created_at, created_by)
+      select p.id, r.id, 'reference', 100, ${this.#runId}, ${this.#now}, 'matcher'
+      from payouts p join internal_records r on r.reference = p.merchant_transaction_id
+      where p.merchant_transaction_id is not null
+        and ${this.#unmatched('p', 'payout_id')} and ${this.#unmatched('r', 'internal_record_id')}
+      order by p.id, r.id
+      on conflict do nothing`.execute(this.#db);
+    // Pairs a user took apart (`unmatch`) are never matched again by the matcher.
+    const rejected = await sql`
+      delete from matches where run_id = ${this.#runId} and id in (
+        select m.id from audit_log a join matches m on m.payout_id = a.payout_id and m.internal_record_id = a.internal_record_id
+        where a.action = 'unmatch' and m.run_id = ${this.#runId})`.execute(this.#db);
+    return Number(result.numAffectedRows ?? 0) - Number(rejected.numAffectedRows ?? 0);
+  }
+
+  /**
+   * A record this run matched by reference to a payout that failed, was
+   * cancelled or expired goes to a live payout with the same reference
+   * instead (the oldest). Driven by the leftovers, so it costs nothing when
+   * references are unique. Returns whether anything moved.
+   */
+  async #preferLivePayouts(leftovers: readonly PayoutFacts[]): Promise<boolean> {
+    const live = leftovers.filter((p) => p.merchantTransactionId !== null && !RELEASED.has(p.status)).map((p) => p.id);
+    if (live.length === 0) return false;
+    const rejected = await this.#rejectedPairs();
+    const moved = new Set<number>();
+    let changed = false;
+    for (let i = 0; i < live.length; i += 500) {
+      const rows = await sql<{ live: number; match_id: number; record_id: number }>`
+        select p.id as live, m.id as match_id, m.internal_record_id as record_id
+        from payouts p join internal_records r on r.reference = p.merchant_transaction_id
+        join matches m on m.internal_record_id = r.id
+        join payouts q on q.id = m.payout_id
+        where p.id in (${sql.join(live.slice(i, i + 500))}) and m.run_id = ${this.#runId} and m.method = 'reference'
+          and q.status in ${RELEASED_LIST}
+        order by p.id`.execute(this.#db);
+      for (const row of rows.rows) {
+        const matchId = Number(row.match_id);
+        if (moved.has(matchId) || rejected.has(`${Number(row.live)}:${Number(row.record_id)}`)) continue;
+        moved.add(matchId);
+        await this.#db.updateTable('matches').set({ payout_id: Number(row.live) }).where('id', '=', matchId).execute();
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** "Not matched": an anti-join that each dialect plans well. */
+  #unmatched(alias: string, column: 'payout_id' | 'internal_record_id') {
+    return this.#dialect === 'sqlite'
+      ? sql.raw(`${alias}.id not in (select ${column} from matches)`)
+      : sql.raw(`not exists (select 1 from matches mx where mx.${column} = ${alias}.id)`);
+  }
+
+  async #loadLeftovers(): Promise<{ payouts: PayoutFacts[]; records: RecordFacts[] }> {
+    const payouts = await sql<Row>`select ${sql.raw(columns('p', PAYOUT_COLUMNS))} from payouts p where ${this.#unmatched('p', 'payout_id')} order by p.id`.execute(
+      this.#db,
+    );
+    const records = await sql<Row>`select ${sql.raw(columns('r', RECORD_COLUMNS))} from internal_records r where ${this.#unmatched('r', 'internal_record_id')} order by r.id`.execute(
+      this.#db,
+    );
+    return { payouts: payouts.rows.map((r) => payoutFacts(r)), records: records.rows.map((r) => recordFacts(r)) };
+  }
+
+  /** Pass 2 and the classification of what is left. Returns the number of tolerance matches. */
+  async #tolerancePassAndLeftovers(payouts: PayoutFacts[], records: RecordFacts[]): Promise<number> {
+    const rules = this.#rules;
+    const candidates = payouts.length > 0 ? await this.#candidates(payouts) : [];
+    const recordsById = new Map(records.map((r) => [r.id, r]));
+    const payoutsById = new Map(payouts.map((p) => [p.id, p]));
+    const rejected = await this.#rejectedPairs();
+
+    const scored: ScoredPair[] = [];
+    for (const c of candidates) {
+      if (c.matchedPayoutId !== null || rejected.has(`${c.payoutId}:${c.record.id}`)) continue;
+      const p = payoutsById.get(c.payoutId);
+      if (!p) continue;
+      const score = scorePair(rules, p, c.record);
+      if (score !== null) scored.push({ payoutId: p.id, recordId: c.record.id, score });
+    }
+    const { matches, proposals } = assignGreedy(scored, rules.autoConfirmScore, rules.proposeScore);
+    if (matches.length > 0) {
+      for (let i = 0; i < matches.length; i += 500) {
+        await this.#db
+          .insertInto('matches')
+          .values(
+            matches.slice(i, i + 500).map((m) => ({
+              payout_id: m.payoutId,
+              internal_record_id: m.recordId,
+              method: 'tolerance',
+              confidence: m.score,
+              run_id: this.#runId,
+              created_at: this.#now,
+              created_by: 'matcher',
+              note: null,
+            })),
+          )
+          .execute();
+      }
+    }
+    const claimedPayouts = new Set<number>();
+    const claimedRecords = new Map<number, number>(); // record → payout matched to it in this run
+    for (const m of matches) {
+      claimedPayouts.add(m.payoutId);
+      claimedRecords.set(m.recordId, m.payoutId);
+    }
+    for (const pr of proposals) {
+      claimedPayouts.add(pr.payoutId);
+      const p = payoutsById.get(pr.payoutId) as PayoutFacts;
+      const r = recordsById.get(pr.recordId) as RecordFacts;
+      if (this.#inPeriod(p.createdAt) || this.#inPeriod(r.createdAt)) await this.#raise(proposedMatch(rules, p, r, pr.score));
+    }
+    const proposedRecords = new Set(proposals.map((pr) => pr.recordId));
+
+    // Payouts still unexplained: duplicates of a matched record, or unknown.
+    const byPayout = new Map<number, Candidate[]>();
+    for (const c of candidates) {
+      let list = byPayout.get(c.payoutId);
+      if (!list) byPayout.set(c.payoutId, (list = []));
+      list.push(c);
+    }
+    const remainingPayouts = payouts.filter((p) => !claimedPayouts.has(p.id));
+    const remainingRecords = records.filter((r) => !claimedRecords.has(r.id) && !proposedRecords.has(r.id));
+    // Matched payouts get their purpose and method from their record before
+    // anything describes them, so a re-run describes them the same way.
+    await this.#fillFromRecords();
+    const matchedPayoutIds = new Set<number>(matches.map((m) => m.payoutId));
+    for (const c of candidates) if (c.matchedPayoutId !== null) matchedPayoutIds.add(c.matchedPayoutId);
+    const matchedPayouts = await this.#payoutsById([...matchedPayoutIds]);
+
+    const recordIndex = new NearestIndex(remainingRecords);
+    const unknownPayouts: PayoutFacts[] = [];
+    for (const p of remainingPayouts) {
+      if (!this.#inPeriod(p.createdAt)) {
+        unknownPayouts.push(p);
+        continue;
+      }
+      const duplicate = this.#duplicateOf(p, byPayout.get(p.id) ?? [], claimedRecords, matchedPayouts);
+      if (duplicate) {
+        await this.#raise(duplicate);
+        continue;
+      }
+      unknownPayouts.push(p);
+      const near = recordIndex.nearest(p);
+      const nearest: Nearest<RecordFacts> | null = near ? { facts: near, score: scorePair(rules, p, near) } : null;
+      await this.#raise(unknownPayout(rules, p, nearest, isStuck(rules, p, this.#now)));
+    }
+
+    const payoutIndex = new NearestIndex(unknownPayouts);
+    for (const r of remainingRecords) {
+      if (!this.#inPeriod(r.createdAt)) continue;
+      if (this.#now - r.createdAt < rules.missingGraceMs) continue; // not yet due
+      const near = payoutIndex.nearest(r);
+      const nearest: Nearest<PayoutFacts> | null = near ? { facts: near, score: scorePair(rules, near, r) } : null;
+      await this.#raise(missingAtProvider(rules, r, nearest));
+    }
+    return matches.length;
+  }
+
+  /**
+   * A leftover payout that repeats one already matched: same reference as a
+   * matched record, else the best-scoring matched record in its tolerance box
+   * (at least `proposeScore`).
+   */
+  #duplicateOf(
+    p: PayoutFacts,
+    candidates: readonly Candidate[],
+    claimedRecords: ReadonlyMap<number, number>,
+    matchedPayouts: ReadonlyMap<number, PayoutFacts>,
+  ): Condition | null {
+    const owner = (c: Candidate): PayoutFacts | undefined => {
+      const id = c.matchedPayoutId ?? claimedRecords.get(c.record.id);
+      return id === undefined || id === p.id ? undefined : matchedPayouts.get(id);
+    };
+    const byReference = candidates
+      .filter((c) => p.merchantTransactionId !== null && c.record.reference === p.merchantTransactionId && owner(c))
+      .sort((a, b) => a.record.id - b.record.id)[0];
+    if (byReference) return duplicatePayout(this.#rules, p, byReference.record, owner(byReference) as PayoutFacts, 'reference', null);
+    let best: { c: Candidate; score: number } | null = null;
+    for (const c of candidates) {
+      if (!owner(c)) continue;
+      const score = scorePair(this.#rules, p, c.record);
+      if (score === null || score < this.#rules.proposeScore) continue;
+      if (!best || score > best.score || (score === best.score && c.record.id < best.c.record.id)) best = { c, score };
+    }
+    return best ? duplicatePayout(this.#rules, p, best.c.record, owner(best.c) as PayoutFacts, 'similar', best.score) : null;
+  }
+
+  /** Records in each leftover payout's tolerance box or with its reference, and who they are matched to. */
+  async #candidates(payouts: readonly PayoutFacts[]): Promise<Candidate[]> {
+    const db = this.#db;
+    if (this.#dialect === 'sqlite') await sql.raw(`drop table if exists temp.${LEFTOVERS}`).execute(db);
+    await sql
+      .raw(
+        `create temp table ${LEFTOVERS} (payout_id bigint primary key, mtid text, currency text not null, amount_lo bigint not null, amount_hi bigint not null, created_lo bigint not null, created_hi bigint not null)${this.#dialect === 'postgres' ? ' on commit drop' : ''}`,
+      )
+      .execute(db);
+    try {
+      for (let i = 0; i < payouts.length; i += 500) {
+        const rows = payouts.slice(i, i + 500).map((p) => {
+          const bound = amountSearchBound(this.#rules, p.amount, p.currency);
+          const w = this.#rules.timeWindowMs;
+          return sql`(${p.id}, ${p.merchantTransactionId}, ${p.currency}, ${p.amount - bound}, ${p.amount + bound}, ${p.createdAt - w}, ${p.createdAt + w})`;
+        });
+        await sql`insert into ${sql.table(LEFTOVERS)} values ${sql.join(rows)}`.execute(db);
+      }
+      const select = `select t.payout_id as payout_id, ${columns('r', RECORD_COLUMNS, 'r_')}, m.payout_id as matched_payout_id`;
+      const box = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
+        join internal_records r on r.currency = t.currency and r.amount >= t.amount_lo and r.amount <= t.amount_hi
+          and r.created_at >= t.created_lo and r.created_at <= t.created_hi
+        left join matches m on m.internal_record_id = r.id`.execute(db);
+      const byReference = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
+        join internal_records r on r.reference = t.mtid
+        left join matches m on m.internal_record_id = r.id`.execute(db);
+      const seen = new Set<string>();
+      const out: Candidate[] = [];
+      for (const row of [...box.rows, ...byReference.rows]) {
+        const key = `${String(row.payout_id)}:${String(row.r_id)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({
+          payoutId: Number(row.payout_id),
+          record: recordFacts(row, 'r_'),
+          matchedPayoutId: row.matched_payout_id === null ? null : Number(row.matched_payout_id),
+        });
+      }
+      out.sort((a, b) => a.payoutId - b.payoutId || a.record.id - b.record.id);
+      return out;
+    } finally {
+      if (this.#dialect === 'sqlite') await sql.raw(`drop table if exists temp.${LEFTOVERS}`).execute(db);
+    }
+  }
+
+  async #rejectedPairs(): Promise<Set<string>> {
+    const rows = await this.#db
+      .selectFrom('audit_log')
+      .select(['payout_id', 'internal_record_id'])
+      .where('action', '=', 'unmatch')
+      .where('payout_id', 'is not', null)
+      .where('internal_record_id', 'is not', null)
+      .execute();
+    return new Set(rows.map((r) => `${String(r.payout_id)}:${String(r.internal_record_id)}`));
+  }
+
+  async #payoutsById(ids: readonly number[]): Promise<Map<number, PayoutFacts>> {
+    const out = new Map<number, PayoutFacts>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.#db
+        .selectFrom('payouts')
+        .select([...PAYOUT_COLUMNS])
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const row of rows) out.set(row.id, payoutFacts(row));
+    }
+    return out;
+  }
+
+  /**
+   * Which matched pairs a run looks at, as separate conditions so each one
+   * is answered from an index or a narrow scan (never a join of every pair
+   * with an OR across tables): `pair` conditions also drive the
+   * purpose/method fill-in, `payout` ones only the checks.
+   */
+  #pairScopes(): { drive: 'pair' | 'payout'; where: ReturnType<typeof sql> }[] {
+    const period = this.#period;
+    if (period) {
+      const from = period.from ?? Number.MIN_SAFE_INTEGER;
+      const to = period.to ?? Number.MAX_SAFE_INTEGER;
+      return [
+        { drive: 'pair', where: sql`m.run_id = ${this.#runId}` },
+        { drive: 'payout', where: sql`p.created_at >= ${from} and p.created_at < ${to}` },
+        { drive: 'pair', where: sql`r.created_at >= ${from} and r.created_at < ${to}` },
+      ];
+    }
+    const s = this.#since;
+    if (s === null) return [{ drive: 'pair', where: sql`1 = 1` }];
+    return [
+      // Matched by this run, or by hand since the last run.
+      { drive: 'pair', where: sql`(m.run_id = ${this.#runId} or (m.run_id is null and m.created_at >= ${s}))` },
+      // The record changed (an import that finished after the last run started).
+      ...(this.#recordsSince === null ? [] : [{ drive: 'pair' as const, where: sql`r.updated_at >= ${this.#recordsSince}` }]),
+      // The payout changed (a status update, a late reversal) or is not final yet.
+      { drive: 'payout', where: sql`p.updated_at >= ${s}` },
+      { drive: 'payout', where: sql`p.final_at is null` },
+    ];
+  }
+
+  /** Pass 3 for matched pairs: only pairs in scope that could differ come back from the database. */
+  async #checkPairs(): Promise<void> {
+    const select = `select m.id as match_id, m.method as match_method, ${columns('p', PAYOUT_COLUMNS, 'p_')}, ${columns('r', RECORD_COLUMNS, 'r_')}
+      from matches m join payouts p on p.id = m.payout_id join internal_records r on r.id = m.internal_record_id`;
+    const differs = sql`(p.amount <> r.amount or p.currency <> r.currency or (r.status is not null and r.status <> p.status) or p.status not in ${FINAL_LIST})`;
+    const seen = new Set<number>();
+    const check = async (rows: Row[]): Promise<void> => {
+      for (const row of rows) {
+        const matchId = Number(row.match_id);
+        if (seen.has(matchId)) continue;
+        seen.add(matchId);
+        const p = payoutFacts(row, 'p_');
+        const r = recordFacts(row, 'r_');
+        const condition = classifyPair(this.#rules, p, r, isStuck(this.#rules, p, this.#now), row.match_method as string);
+        if (condition) await this.#raise(condition);
+      }
+    };
+    // IDs first (small), then the rows a chunk at a time, so memory holds one chunk.
+    const from = 'from matches m join payouts p on p.id = m.payout_id join internal_records r on r.id = m.internal_record_id';
+    const scopes = this.#pairScopes().map((scope) => scope.where);
+    if (!this.#period && this.#since !== null) {
+      // Pairs with an exception left open by an earlier run are always looked
+      // at again (the default scope may not cover them); ones raised by this
+      // run were just looked at.
+      const open = sql`e.status = 'open' and e.kind in ${MATCHER_KIND_LIST} and (e.last_run_id is null or e.last_run_id <> ${this.#runId})`;
+      scopes.push(sql`(m.payout_id in (select e.payout_id from exceptions e where ${open} and e.payout_id is not null)
+        or m.internal_record_id in (select e.internal_record_id from exceptions e where ${open} and e.internal_record_id is not null))`);
+    }
+    for (const where of scopes) {
+      const ids = await sql<{ id: number }>`select m.id as id ${sql.raw(from)} where ${where} and ${differs}`.execute(this.#db);
+      const pending = ids.rows.map((row) => Number(row.id)).filter((id) => !seen.has(id));
+      for (let i = 0; i < pending.length; i += 1000) {
+        await check((await sql<Row>`${sql.raw(select)} where m.id in (${sql.join(pending.slice(i, i + 1000))})`.execute(this.#db)).rows);
+      }
+    }
+  }
+
+  async #raise(condition: Condition): Promise<void> {
+    this.#raised.add(condition.fingerprint);
+    if (condition.payoutId !== null && condition.kind !== 'missing_at_provider') this.#payoutState.set(condition.payoutId, condition.kind);
+    if (condition.internalRecordId !== null && condition.kind !== 'duplicate_payout') this.#recordState.set(condition.internalRecordId, condition.kind);
+    this.#pending.push(condition);
+    if (this.#pending.length >= RAISE_BATCH) await this.#flush(false);
+  }
+
+  async #flush(all: boolean): Promise<void> {
+    if (this.#pending.length === 0 || (!all && this.#pending.length < RAISE_BATCH)) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    const outcomes = await raiseExceptions(this.#db, batch, this.#now, this.#runId);
+    for (const { outcome } of outcomes.values()) {
+      if (outcome === 'opened') this.#counts.opened += 1;
+      else if (outcome === 'reopened') this.#counts.reopened += 1;
+      else if (outcome === 'updated') this.#counts.updated += 1;
+    }
+  }
+
+  /** Open matcher exceptions this run looked at whose condition it did not raise again. */
+  async #closeGone(): Promise<number> {
+    let query = this.#db
+      .selectFrom('exceptions as e')
+      .leftJoin('payouts as p', 'p.id', 'e.payout_id')
+      .leftJoin('internal_records as r', 'r.id', 'e.internal_record_id')
+      .select(['e.id', 'e.kind', 'e.fingerprint', 'e.payout_id', 'e.internal_record_id'])
+      .where('e.status', '=', 'open')
+      .where('e.kind', 'in', [...MATCHER_KINDS]);
+    const period = this.#period;
+    if (period) {
+      const from = period.from ?? Number.MIN_SAFE_INTEGER;
+      const to = period.to ?? Number.MAX_SAFE_INTEGER;
+      query = query.where((eb) =>
+        eb.or([
+          eb.and([eb('p.created_at', '>=', from), eb('p.created_at', '<', to)]),
+          eb.and([eb('r.created_at', '>=', from), eb('r.created_at', '<', to)]),
+          eb.exists(
+            eb
+              .selectFrom('matches as m')
+              .select('m.id')
+              .where('m.run_id', '=', this.#runId)
+              .where((w) => w.or([w('m.payout_id', '=', w.ref('e.payout_id')), w('m.internal_record_id', '=', w.ref('e.internal_record_id'))])),
+          ),
+        ]),
+      );
+    }
+    const open = await query.execute();
+    const gone = open.filter((e) => !this.#raised.has(e.fingerprint));
+    if (gone.length === 0) return 0;
+    const matchedPayouts = new Map<number, { recordId: number; method: string }>();
+    const matchedRecords = new Map<number, { payoutId: number; method: string }>();
+    const payoutIds = gone.flatMap((e) => (e.payout_id === null ? [] : [e.payout_id]));
+    const recordIds = gone.flatMap((e) => (e.internal_record_id === null ? [] : [e.internal_record_id]));
+    for (let i = 0; i < Math.max(payoutIds.length, recordIds.length); i += 500) {
+      const ps = payoutIds.slice(i, i + 500);
+      const rs = recordIds.slice(i, i + 500);
+      const rows = await this.#db
+        .selectFrom('matches')
+        .select(['payout_id', 'internal_record_id', 'method'])
+        .where((eb) => eb.or([...(ps.length > 0 ? [eb('payout_id', 'in', ps)] : []), ...(rs.length > 0 ? [eb('internal_record_id', 'in', rs)] : [])]))
+        .execute();
+      for (const m of rows) {
+        matchedPayouts.set(m.payout_id, { recordId: m.internal_record_id, method: m.method });
+        matchedRecords.set(m.internal_record_id, { payoutId: m.payout_id, method: m.method });
+      }
+    }
+    const reasons = gone.map((e) => ({ id: e.id, reason: this.#closingReason(e, matchedPayouts, matchedRecords) }));
+    return closeExceptionsAutomatically(this.#db, reasons, this.#now, this.#runId);
+  }
+
+  #closingReason(
+    e: { kind: string; payout_id: number | null; internal_record_id: number | null },
+    matchedPayouts: ReadonlyMap<number, { recordId: number; method: string }>,
+    matchedRecords: ReadonlyMap<number, { payoutId: number; method: string }>,
+  ): string {
+    const run = `reconciliation run ${this.#runId}`;
+    const now =
+      (e.payout_id !== null ? this.#payoutState.get(e.payout_id) : undefined) ??
+      (e.internal_record_id !== null ? this.#recordState.get(e.internal_record_id) : undefined);
+    if (now) return `${run}: now ${now}`;
+    const pm = e.payout_id !== null ? matchedPayouts.get(e.payout_id) : undefined;
+    if (pm && (e.kind === 'unknown_payout' || e.kind === 'duplicate_payout' || e.kind === 'proposed_match' || pm.recordId !== e.internal_record_id)) {
+      return `${run}: the payout is now matched (${pm.method}) to record #${pm.recordId}`;
+    }
+    const rm = e.internal_record_id !== null ? matchedRecords.get(e.internal_record_id) : undefined;
+    if (rm && (e.kind === 'missing_at_provider' || e.kind === 'proposed_match')) {
+      return `${run}: the record is now matched (${rm.method}) to payout #${rm.payoutId}`;
+    }
+    if (pm) return `${run}: the payout and the record now agree`;
+    return `${run}: the condition no longer holds`;
+  }
+
+  /** The matched record's purpose and method fill in the payout's where the provider did not tell them. */
+  async #fillFromRecords(): Promise<void> {
+    for (const scope of this.#pairScopes()) {
+      if (scope.drive !== 'pair') continue;
+      await sql`update payouts set purpose = r.purpose, purpose_source = 'internal'
+        from matches m join internal_records r on r.id = m.internal_record_id
+        where m.payout_id = payouts.id and r.purpose is not null and ${scope.where}
+          and (payouts.purpose is null or (payouts.purpose_source = 'internal' and payouts.purpose <> r.purpose))`.execute(this.#db);
+      await sql`update payouts set method = r.method
+        from matches m join internal_records r on r.id = m.internal_record_id
+        where m.payout_id = payouts.id and r.method is not null and payouts.method = 'unknown' and ${scope.where}`.execute(this.#db);
+    }
+  }
+}
+
+interface Candidate {
+  payoutId: number;
+  record: RecordFacts;
+  matchedPayoutId: number | null;
+}
