@@ -4,6 +4,8 @@
  * does. Periods of report jobs are computed from the tick they run for, so a
  * late catch-up still writes the right day or month.
  */
+import { reconcile } from '../matching/reconcile.js';
+import { rulesFromConfig } from '../matching/rules.js';
 import { runBalanceCheck, summarizeBalanceCheck } from '../monitoring/balance-check.js';
 import { openLedger } from '../ledger/ledger.js';
 import { writeReportPack } from '../reports/report-pack.js';
@@ -81,6 +83,14 @@ export function productionJobs(): JobDefinition[] {
         summarizeBalanceCheck(
           await runBalanceCheck(ctx.ledger, ctx.config, { log: ctx.log, clock: ctx.clock, resolvePath: (p) => ctx.resolvePath(p) }),
         ),
+    },
+    {
+      name: 'reconcile',
+      description: 'match payouts against internal records and classify every difference',
+      run: async (ctx) => {
+        const outcome = await reconcile(ctx.ledger, { rules: rulesFromConfig(ctx.config.matching), clock: ctx.clock, log: ctx.log });
+        return { matched: outcome.matched, open_exceptions: outcome.openExceptions, opened: outcome.opened, closed: outcome.closed };
+      },
     },
     {
       name: 'dailyReport',
