@@ -67,9 +67,10 @@ for (const dialect of DIALECTS) {
       expect(bad.stderr).toContain('bad.csv: 1 problem, nothing imported');
       expect(bad.stderr).toContain('row 2, amount: "12,34.5" is not a decimal amount');
 
-      const later = await cli('import', 'records.csv', '--kind', 'topups');
-      expect(later.exitCode).toBe(1);
-      expect(later.stderr).toContain('not implemented yet');
+      // The same file as top-ups is the wrong kind of file: named, nothing imported.
+      const wrongKind = await cli('import', 'records.csv', '--kind', 'topups');
+      expect(wrongKind.exitCode).toBe(2);
+      expect(wrongKind.stderr).toContain('records.csv');
       expect((await cli('import', 'records.csv', '--kind', 'nonsense')).exitCode).toBe(2);
     });
 
