@@ -4,7 +4,9 @@
  *
  *   npm run bench                                 # 200,000 and 1,000,000 payouts
  *   npm run bench -- --sizes 50000,200000         # other sizes
- *   npm run bench -- --stages sync,import         # some stages only (they depend on earlier ones' data)
+ *   npm run bench -- --stages sync,import         # some stages only
+ *   npm run bench -- --keep                       # keep bench/data/<size>/, incl. a copy of the synced ledger
+ *   npm run bench -- --stages import,reconcile    # after a --keep run: starts from that synced ledger
  *
  * For each size: the Smart2Pay sandbox starts in its own process with N
  * payouts (fixed seed), then
@@ -22,10 +24,11 @@
  * Needs the build (`npm run build`, done by `npm install`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { runStage } from './lib/run-stage.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -131,12 +134,20 @@ const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
 async function benchSize(size: number): Promise<Row[]> {
   const dir = path.join(DATA, String(size));
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
   const ledgerFile = path.join(dir, 'ledger.db');
+  const syncedCopy = path.join(dir, 'synced-ledger.db');
+  if (stages.has('sync')) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  } else {
+    // Later stages only: start again from the ledger a --keep run left right after its sync.
+    if (!existsSync(syncedCopy)) throw new Error(`${syncedCopy} is missing: run once with --stages sync,... --keep first`);
+    for (const f of ['ledger.db-wal', 'ledger.db-shm']) rmSync(path.join(dir, f), { force: true });
+    copyFileSync(syncedCopy, ledgerFile);
+  }
   const results: Row[] = [];
   log(`${size.toLocaleString('en-US')} payouts: starting the sandbox`);
-  const sandbox = await startSandbox(size);
+  const sandbox = await startSandbox(stages.has('sync') ? size : 1000);
   try {
     const now = Date.now();
     const syncFrom = new Date(now - (DAYS + 1) * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -164,6 +175,12 @@ async function benchSize(size: number): Promise<Row[]> {
       const baseline = await runStage('sync-baseline', [ledgerFile, dir]);
       results.push(row(size, 'sync', fetched, sync, baseline.ms / 1000, { requests: (sync.json as { requests: number }).requests }));
       results.push(row(size, 'sync baseline (one prepared insert, one transaction)', baseline.rows, { seconds: baseline.ms / 1000, peakRssMb: baseline.peakRssMb, cpuSeconds: null }, null));
+      if (values.keep) {
+        const db = new Database(ledgerFile);
+        db.pragma('wal_checkpoint(TRUNCATE)'); // everything in the main file before copying it
+        db.close();
+        copyFileSync(ledgerFile, syncedCopy);
+      }
     }
   } finally {
     sandbox.child.kill('SIGTERM');
