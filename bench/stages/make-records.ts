@@ -12,25 +12,14 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import Database from 'better-sqlite3';
 import { stringify } from 'csv-stringify/sync';
+import { seededRandom } from '../../src/providers/sandbox/smart2pay-sandbox-data.js';
 import { formatMoney } from '../../src/shared/money.js';
 import { formatLocalDateTime } from '../../src/shared/time.js';
 
 const [file, out] = process.argv.slice(2);
 if (!file || !out) throw new Error('usage: make-records <ledger.db> <records.csv>');
 
-/** mulberry32: a small deterministic generator. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const next = random(20261121);
+const next = seededRandom(20261121);
 const COMPANY_STATUS: Record<string, string> = { succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled', expired: 'failed' };
 const db = new Database(file, { readonly: true });
 const stream = createWriteStream(out);

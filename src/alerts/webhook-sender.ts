@@ -10,7 +10,7 @@
  */
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { Agent, request } from 'undici';
-import { parseRetryAfter, RetryableError, RetryAfterBackoff } from '../providers/http/provider-http-client.js';
+import { parseRetryAfter, RETRYABLE_NETWORK_CODES, RetryableError, RetryAfterBackoff } from '../providers/http/provider-http-client.js';
 
 export interface WebhookOptions {
   timeoutMs: number;
@@ -48,21 +48,6 @@ class RefusedError extends Error {
   }
 }
 
-const RETRYABLE_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-]);
 
 /** Sends webhooks over one keep-alive agent; close it when done. */
 export class WebhookSender {
@@ -133,7 +118,7 @@ function classifyNetworkError(error: unknown, timeoutMs: number): Error {
   const name = (error as Error).name;
   if (name === 'TimeoutError' || name === 'AbortError') return new RetryableError(`no answer within ${timeoutMs} ms`);
   const code = (error as { code?: string }).code ?? '';
-  if (RETRYABLE_CODES.has(code)) return new RetryableError(code);
+  if (RETRYABLE_NETWORK_CODES.has(code)) return new RetryableError(code);
   // Never the error's own message: undici may quote the URL.
   return new Error(code !== '' ? code : (name ?? 'request failed'));
 }

@@ -34,33 +34,20 @@ export async function runCliInProcess(
   return { exitCode, stdout, stderr };
 }
 
-/** Runs the built binary as a child process; `signal` kills it with SIGKILL (a crash at that moment). */
-export function runCliProcess(
+/** Runs the built binary as a child process; `signal` kills it with SIGKILL (a crash at that moment), so does a timeout. */
+export async function runCliProcess(
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, PAYOUT_RECON_CONFIG: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ exitCode: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-  });
+  const { child, done } = startCliProcess(args, options);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
+  try {
+    const { exitCode, stdout, stderr } = await done;
+    return { exitCode, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Starts the built binary as a child process and hands it over (to signal it mid-run). */

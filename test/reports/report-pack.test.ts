@@ -13,6 +13,7 @@ import { resolveReportPeriod } from '../../src/reports/report-period.js';
 import { reportStatus } from '../../src/reports/reconciliation-outcome.js';
 import { moneyFormat } from '../../src/reports/xlsx-styles.js';
 import { formatMoney, toMajorNumber } from '../../src/shared/money.js';
+import { seededRandom } from '../../src/providers/sandbox/smart2pay-sandbox-data.js';
 import { createTestLedger, DIALECTS, describeDialect, type TestLedger } from '../helpers/dialects.js';
 import { LedgerFixtures, type PayoutFixture } from '../helpers/ledger-fixtures.js';
 import { cellText, readCsv, readWorkbook, type ReadSheet } from '../helpers/report-readers.js';
@@ -28,18 +29,6 @@ interface Scenario {
   outside: Set<string>;
   payouts: Map<string, Required<Pick<PayoutFixture, 'amount' | 'currency' | 'createdAt' | 'status'>> & PayoutFixture>;
   exceptionIds: { inOctober: number[]; outside: number[] };
-}
-
-/** mulberry32, so the bulk payouts are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function buildScenario(f: LedgerFixtures): Promise<Scenario> {
@@ -90,7 +79,7 @@ async function buildScenario(f: LedgerFixtures): Promise<Scenario> {
   );
 
   // Bulk: 300 payouts from late September to early November, every currency, purpose and status.
-  const random = seeded(11);
+  const random = seededRandom(11);
   const currencies = ['EUR', 'USD', 'JPY', 'KWD', 'RON'];
   const statuses = ['succeeded', 'failed', 'cancelled', 'expired', 'open', 'authorized', 'pending', 'unknown'];
   const start = at('2026-09-25T00:00:00Z');

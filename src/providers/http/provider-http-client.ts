@@ -53,12 +53,14 @@ export class RetryableError extends Error {
   }
 }
 
-const RETRYABLE_CODES = new Set([
+/** Network failures worth trying again (a DNS failure included: resolvers fail transiently too). */
+export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'EPIPE',
   'ETIMEDOUT',
   'EAI_AGAIN',
+  'ENOTFOUND',
   'ENETUNREACH',
   'EHOSTUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
@@ -190,7 +192,7 @@ export class ProviderHttpClient {
       text = await response.body.text();
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
-      if (RETRYABLE_CODES.has(code)) throw new RetryableError(`${code} (${(error as Error).message})`, { cause: error });
+      if (RETRYABLE_NETWORK_CODES.has(code)) throw new RetryableError(`${code} (${(error as Error).message})`, { cause: error });
       if ((error as Error).name === 'AbortError') throw error;
       throw new ProviderError(provider, `${request.method} ${request.path} failed: ${(error as Error).message}`, { cause: error });
     }
