@@ -7,17 +7,7 @@ import { PURPOSE_CODES } from '../src/domain/purposes.js';
 import type { PayoutReportRow } from '../src/reports/payout-rows.js';
 import type { PayoutFixture } from '../test/helpers/ledger-fixtures.js';
 
-/** mulberry32: small, fast, good enough for test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../src/providers/sandbox/smart2pay-sandbox-data.js';
 
 const CURRENCIES = ['EUR', 'EUR', 'EUR', 'USD', 'GBP', 'RON', 'JPY'];
 const STATUSES = ['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'failed', 'cancelled', 'pending', 'open'];

@@ -29,9 +29,8 @@ import { currencyExponent, isKnownCurrency, normalizeCurrency } from '../shared/
 import { InputError } from '../shared/errors.js';
 import { formatMoney, MoneyFormatError, parseMoney } from '../shared/money.js';
 import { formatInstant, type Instant, parseDateTime } from '../shared/time.js';
-import { fileSha256, recordImport, renameInputError } from './import-file.js';
-import { ProblemCollector } from './tabular/problem-collector.js';
-import { findColumn, openTabularFile, type TabularFormat } from './tabular/tabular-file.js';
+import { checkRows, type FileMovement, newMovements, openImportFile, recordImport } from './import-file.js';
+import { findColumn, type TabularFormat } from './tabular/tabular-file.js';
 
 export type RefundAmountColumn = 'paymentLocalAmount' | 'grossLocalAmount';
 
@@ -67,8 +66,7 @@ export interface ProviderReportImportOutcome {
 
 const AMOUNT_COLUMNS = ['grossLocalAmount', 'paymentLocalAmount', 'feesLocalAmount'] as const;
 
-interface ReportRefund {
-  row: number;
+interface ReportRefund extends FileMovement {
   operationId: string;
   occurredAt: Instant;
   finishedAtText: string;
@@ -131,121 +129,77 @@ async function findPayout(db: Kysely<LedgerDatabase>, refund: ReportRefund): Pro
 export async function importProviderReport(ledger: Ledger, file: string, options: ProviderReportImportOptions): Promise<ProviderReportImportOutcome> {
   const name = options.displayName ?? file;
   const startedAt = options.clock();
-  const sha256 = await fileSha256(file).catch((e: unknown) => {
-    throw renameInputError(e, file, name);
-  });
-  const tabular = await openTabularFile(file, { sheet: options.sheet }).catch((e: unknown) => {
-    throw renameInputError(e, file, name);
-  });
+  const input = await openImportFile(file, name, { sheet: options.sheet });
+  const { tabular } = input;
   const required = ['operationId', 'finishedAt', 'typeOfPayment', 'currency', options.refundAmountColumn];
   const missing = required.filter((c) => findColumn(tabular.columns, c) === -1);
   if (missing.length > 0) {
     throw new InputError(name, [{ row: 1, message: `has no column ${missing.map((m) => `"${m}"`).join(', ')} (is it a Smart Glocal daily report?)` }]);
   }
   const at = (c: string): number => findColumn(tabular.columns, c);
-  const problems = new ProblemCollector();
   const refunds: ReportRefund[] = [];
-  const firstRow = new Map<string, number>();
-  let rows = 0;
+  const firstRows = new Map<string, number>();
   let advices = 0;
-  try {
-    for await (const row of tabular.rows) {
-      rows += 1;
-      if (row.problem !== undefined) {
-        problems.add({ row: row.rowNumber, message: row.problem });
-        continue;
-      }
-      const cell = (column: string): string => {
-        const i = at(column);
-        return i === -1 ? '' : (row.cells[i] ?? '').trim();
-      };
-      let ok = true;
-      const fail = (field: string, message: string): void => {
-        problems.add({ row: row.rowNumber, field, message });
-        ok = false;
-      };
-      const operationId = cell('operationId');
-      if (operationId === '') fail('operationId', 'is empty');
-      const type = cell('typeOfPayment').toLowerCase();
-      if (type !== 'advice' && type !== 'refund') fail('typeOfPayment', `"${cell('typeOfPayment')}" is neither Advice nor Refund`);
-      let occurredAt = 0;
-      try {
-        occurredAt = parseDateTime(cell('finishedAt'), options.timezone);
-      } catch (error) {
-        fail('finishedAt', (error as Error).message);
-      }
-      const currency = normalizeCurrency(cell('currency'));
-      const amounts: Record<string, string> = {};
-      let refundAmount = 0;
-      if (!isKnownCurrency(currency)) {
-        fail('currency', `"${cell('currency')}" is not an ISO 4217 currency code`);
-      } else {
-        for (const column of AMOUNT_COLUMNS) {
-          const text = decimalText(cell(column), currency, tabular.format);
-          if (text === '' && column !== options.refundAmountColumn) continue;
-          try {
-            const minor = parseMoney(text, currency);
-            amounts[column] = formatMoney(minor, currency);
-            if (column === options.refundAmountColumn) refundAmount = Math.abs(minor);
-          } catch (error) {
-            fail(column, error instanceof MoneyFormatError ? error.message : `"${text}" is not a decimal amount`);
-          }
+  const rows = await checkRows(input, (row) => {
+    const cell = (column: string): string => row.cell(at(column));
+    const operationId = cell('operationId');
+    if (operationId === '') row.fail('operationId', 'is empty');
+    const type = cell('typeOfPayment').toLowerCase();
+    if (type !== 'advice' && type !== 'refund') row.fail('typeOfPayment', `"${cell('typeOfPayment')}" is neither Advice nor Refund`);
+    let occurredAt = 0;
+    try {
+      occurredAt = parseDateTime(cell('finishedAt'), options.timezone);
+    } catch (error) {
+      row.fail('finishedAt', (error as Error).message);
+    }
+    const currency = normalizeCurrency(cell('currency'));
+    const amounts: Record<string, string> = {};
+    let refundAmount = 0;
+    if (!isKnownCurrency(currency)) {
+      row.fail('currency', `"${cell('currency')}" is not an ISO 4217 currency code`);
+    } else {
+      for (const column of AMOUNT_COLUMNS) {
+        const text = decimalText(cell(column), currency, tabular.format);
+        if (text === '' && column !== options.refundAmountColumn) continue;
+        try {
+          const minor = parseMoney(text, currency);
+          amounts[column] = formatMoney(minor, currency);
+          if (column === options.refundAmountColumn) refundAmount = Math.abs(minor);
+        } catch (error) {
+          row.fail(column, error instanceof MoneyFormatError ? error.message : `"${text}" is not a decimal amount`);
         }
       }
-      if (type === 'advice') {
-        if (ok) advices += 1;
-        continue;
-      }
-      if (type !== 'refund') continue;
-      if (ok && refundAmount === 0) fail(options.refundAmountColumn, 'is zero for a Refund');
-      if (operationId !== '') {
-        const first = firstRow.get(operationId);
-        if (first !== undefined) fail('operationId', `"${operationId}" is repeated (first on row ${first})`);
-        else firstRow.set(operationId, row.rowNumber);
-      }
-      if (!ok) continue;
-      const optional = (c: string): string | null => (cell(c) === '' ? null : cell(c));
-      refunds.push({
-        row: row.rowNumber,
-        operationId,
-        occurredAt,
-        finishedAtText: cell('finishedAt'),
-        currency,
-        amount: refundAmount,
-        sessionId: optional('paymentSessionId'),
-        metadata: optional('paymentSessionMerchantMetadata'),
-        rrn: optional('RRN'),
-        amounts,
-      });
     }
-  } catch (error) {
-    throw renameInputError(error, file, name);
-  }
-  problems.throwIfAny(name);
-
-  const existing = new Map<string, { currency: string; amount: number; occurred_at: number }>();
-  for (let i = 0; i < refunds.length; i += 500) {
-    const found = await ledger.db
-      .selectFrom('balance_movements')
-      .select(['reference', 'currency', 'amount', 'occurred_at'])
-      .where('kind', '=', 'refund')
-      .where('reference', 'in', refunds.slice(i, i + 500).map((r) => r.operationId))
-      .execute();
-    for (const f of found) existing.set(f.reference, f);
-  }
-  for (const r of refunds) {
-    const e = existing.get(r.operationId);
-    if (e && (e.currency !== r.currency || e.amount !== r.amount || e.occurred_at !== r.occurredAt)) {
-      problems.add({
-        row: r.row,
-        field: 'operationId',
-        message: `"${r.operationId}" was imported before as a refund of ${e.currency} ${formatMoney(e.amount, e.currency)} at ${formatInstant(e.occurred_at)}`,
-      });
+    if (type === 'advice') {
+      if (row.ok) advices += 1;
+      return;
     }
-  }
-  problems.throwIfAny(name);
+    if (type !== 'refund') return;
+    if (row.ok && refundAmount === 0) row.fail(options.refundAmountColumn, 'is zero for a Refund');
+    if (operationId !== '') row.unique(firstRows, operationId, 'operationId');
+    if (!row.ok) return;
+    const optional = (c: string): string | null => (cell(c) === '' ? null : cell(c));
+    refunds.push({
+      row: row.rowNumber,
+      reference: operationId,
+      operationId,
+      occurredAt,
+      finishedAtText: cell('finishedAt'),
+      currency,
+      amount: refundAmount,
+      sessionId: optional('paymentSessionId'),
+      metadata: optional('paymentSessionMerchantMetadata'),
+      rrn: optional('RRN'),
+      amounts,
+    });
+  });
+  input.problems.throwIfAny(name);
 
-  const fresh = refunds.filter((r) => !existing.has(r.operationId));
+  const { fresh, unchanged } = await newMovements(ledger, 'refund', refunds, input, {
+    field: 'operationId',
+    describe: (e) => `a refund of ${e.currency} ${formatMoney(e.amount, e.currency)} at ${formatInstant(e.occurred_at)}`,
+  });
+  const sha256 = await input.sha256;
   const now = options.clock();
   return ledger.transaction(async (trx) => {
     const importId = await recordImport(trx, {
@@ -256,7 +210,7 @@ export async function importProviderReport(ledger: Ledger, file: string, options
       finishedAt: now,
       rows,
       inserted: fresh.length,
-      unchanged: refunds.length - fresh.length,
+      unchanged,
     });
     const outcome: ProviderReportImportOutcome = {
       kind: 'provider-report',
@@ -267,7 +221,7 @@ export async function importProviderReport(ledger: Ledger, file: string, options
       advices,
       refunds: refunds.length,
       inserted: fresh.length,
-      unchanged: refunds.length - fresh.length,
+      unchanged,
       linked: 0,
       confirmed: [],
       suspected: 0,

@@ -21,9 +21,8 @@ import { isKnownCurrency, normalizeCurrency } from '../shared/currencies.js';
 import { InputError } from '../shared/errors.js';
 import { formatMoney, parseMoney } from '../shared/money.js';
 import { formatInstant, type Instant, parseDateTime } from '../shared/time.js';
-import { fileSha256, recordImport, renameInputError } from './import-file.js';
-import { ProblemCollector } from './tabular/problem-collector.js';
-import { findColumn, openTabularFile } from './tabular/tabular-file.js';
+import { checkRows, newMovements, openImportFile, recordImport } from './import-file.js';
+import { findColumn } from './tabular/tabular-file.js';
 
 export interface TopupImportOptions {
   /** The file as the user named it (messages, `imports.file_name`). */
@@ -58,18 +57,12 @@ interface Topup {
 }
 
 const COLUMNS = ['date', 'currency', 'amount', 'reference'] as const;
-const CHUNK = 500;
 
 export async function importTopups(ledger: Ledger, file: string, options: TopupImportOptions): Promise<TopupImportOutcome> {
   const name = options.displayName ?? file;
   const startedAt = options.clock();
-  const sha256 = await fileSha256(file).catch((e: unknown) => {
-    throw renameInputError(e, file, name);
-  });
-  const tabular = await openTabularFile(file, { sheet: options.sheet }).catch((e: unknown) => {
-    throw renameInputError(e, file, name);
-  });
-  const indexes = COLUMNS.map((c) => findColumn(tabular.columns, c));
+  const input = await openImportFile(file, name, { sheet: options.sheet });
+  const indexes = COLUMNS.map((c) => findColumn(input.tabular.columns, c));
   const missing = COLUMNS.filter((_, i) => indexes[i] === -1);
   if (missing.length > 0) {
     throw new InputError(name, [
@@ -77,80 +70,40 @@ export async function importTopups(ledger: Ledger, file: string, options: TopupI
     ]);
   }
   const [dateAt, currencyAt, amountAt, referenceAt] = indexes as [number, number, number, number];
-  const problems = new ProblemCollector();
   const topups: Topup[] = [];
-  const firstRow = new Map<string, number>();
-  let rows = 0;
-  try {
-    for await (const row of tabular.rows) {
-      rows += 1;
-      if (row.problem !== undefined) {
-        problems.add({ row: row.rowNumber, message: row.problem });
-        continue;
-      }
-      const cell = (i: number): string => (row.cells[i] ?? '').trim();
-      let ok = true;
-      const fail = (field: string, message: string): void => {
-        problems.add({ row: row.rowNumber, field, message });
-        ok = false;
-      };
-      const reference = cell(referenceAt);
-      if (reference === '') fail('reference', 'is empty');
-      else if (reference.length > 200) fail('reference', 'is longer than 200 characters');
-      const currency = normalizeCurrency(cell(currencyAt));
-      if (!isKnownCurrency(currency)) fail('currency', `"${cell(currencyAt)}" is not an ISO 4217 currency code`);
-      let amount = 0;
-      if (isKnownCurrency(currency)) {
-        try {
-          amount = parseMoney(cell(amountAt), currency);
-          if (amount <= 0) fail('amount', `"${cell(amountAt)}" must be positive`);
-        } catch (error) {
-          fail('amount', (error as Error).message);
-        }
-      }
-      let occurredAt = 0;
+  const firstRows = new Map<string, number>();
+  const rows = await checkRows(input, (row) => {
+    const reference = row.cell(referenceAt);
+    if (reference === '') row.fail('reference', 'is empty');
+    else if (reference.length > 200) row.fail('reference', 'is longer than 200 characters');
+    const currency = normalizeCurrency(row.cell(currencyAt));
+    if (!isKnownCurrency(currency)) row.fail('currency', `"${row.cell(currencyAt)}" is not an ISO 4217 currency code`);
+    let amount = 0;
+    if (isKnownCurrency(currency)) {
       try {
-        occurredAt = parseDateTime(cell(dateAt), options.timezone);
+        amount = parseMoney(row.cell(amountAt), currency);
+        if (amount <= 0) row.fail('amount', `"${row.cell(amountAt)}" must be positive`);
       } catch (error) {
-        fail('date', (error as Error).message);
+        row.fail('amount', (error as Error).message);
       }
-      if (reference !== '') {
-        const first = firstRow.get(reference);
-        if (first !== undefined) fail('reference', `"${reference}" is repeated (first on row ${first})`);
-        else firstRow.set(reference, row.rowNumber);
-      }
-      if (ok) topups.push({ row: row.rowNumber, occurredAt, currency, amount, reference, dateText: cell(dateAt) });
     }
-  } catch (error) {
-    throw renameInputError(error, file, name);
-  }
-  problems.throwIfAny(name);
+    let occurredAt = 0;
+    try {
+      occurredAt = parseDateTime(row.cell(dateAt), options.timezone);
+    } catch (error) {
+      row.fail('date', (error as Error).message);
+    }
+    if (reference !== '') row.unique(firstRows, reference, 'reference');
+    if (row.ok) topups.push({ row: row.rowNumber, occurredAt, currency, amount, reference, dateText: row.cell(dateAt) });
+  });
+  input.problems.throwIfAny(name);
 
   // Already imported: unchanged when identical, an error when the reference now means another top-up.
-  const existing = new Map<string, { currency: string; amount: number; occurred_at: number }>();
-  for (let i = 0; i < topups.length; i += CHUNK) {
-    const refs = topups.slice(i, i + CHUNK).map((t) => t.reference);
-    const found = await ledger.db
-      .selectFrom('balance_movements')
-      .select(['reference', 'currency', 'amount', 'occurred_at'])
-      .where('kind', '=', 'topup')
-      .where('reference', 'in', refs)
-      .execute();
-    for (const f of found) existing.set(f.reference, f);
-  }
-  for (const t of topups) {
-    const e = existing.get(t.reference);
-    if (e && (e.currency !== t.currency || e.amount !== t.amount || e.occurred_at !== t.occurredAt)) {
-      problems.add({
-        row: t.row,
-        field: 'reference',
-        message: `"${t.reference}" was imported before as ${e.currency} ${formatMoney(e.amount, e.currency)} on ${formatInstant(e.occurred_at)}; a top-up's reference must not change meaning`,
-      });
-    }
-  }
-  problems.throwIfAny(name);
-
-  const fresh = topups.filter((t) => !existing.has(t.reference));
+  const { fresh, unchanged } = await newMovements(ledger, 'topup', topups, input, {
+    field: 'reference',
+    describe: (e) => `${e.currency} ${formatMoney(e.amount, e.currency)} on ${formatInstant(e.occurred_at)}; a top-up's reference must not change meaning`,
+  });
+  const sha256 = await input.sha256;
   const now = options.clock();
   return ledger.transaction(async (trx) => {
     const importId = await recordImport(trx, {
@@ -161,7 +114,7 @@ export async function importTopups(ledger: Ledger, file: string, options: TopupI
       finishedAt: now,
       rows,
       inserted: fresh.length,
-      unchanged: topups.length - fresh.length,
+      unchanged,
     });
     const closedExceptions: number[] = [];
     for (const t of fresh) {
@@ -198,7 +151,7 @@ export async function importTopups(ledger: Ledger, file: string, options: TopupI
       sha256,
       rows,
       inserted: fresh.length,
-      unchanged: topups.length - fresh.length,
+      unchanged,
       closedExceptions,
     };
   });

@@ -5,15 +5,12 @@
  * wrong number of fields) means nothing is imported: the `InputError` lists
  * the first 20 problems by row and field, and the count of the rest.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { Config } from '../../config/schema.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { InputError } from '../../shared/errors.js';
-import { ProblemCollector } from '../tabular/problem-collector.js';
-import { openTabularFile } from '../tabular/tabular-file.js';
+import { checkRows, openImportFile, renameInputError } from '../import-file.js';
 import { type ColumnIndexes, planColumns, type RecordField } from './columns.js';
 import { type InternalRecordInput, internalRecordSchema, type RecordCells, validateRecordCells } from './record-schema.js';
 import { type StagedRecord, withStaging } from './staging.js';
@@ -45,22 +42,16 @@ export async function importInternalRecords(ledger: Ledger, file: string, option
   const name = options.displayName ?? file;
   const { internalRecords, matching, timezone } = options.config;
   const startedAt = options.clock();
-  const sha256Promise = fileSha256(file);
-  // A rejected hash must not go unhandled while the rows are being read.
-  sha256Promise.catch(() => undefined);
-  const tabular = await openTabularFile(file, {
+  const input = await openImportFile(file, name, {
     encoding: internalRecords.encoding,
     delimiter: internalRecords.delimiter,
     sheet: options.sheet ?? internalRecords.sheet,
-  }).catch((error: unknown) => {
-    throw renamed(error, file, name);
   });
+  const { tabular, problems } = input;
   const indexes = planColumns(name, tabular.columns, internalRecords.columns, matching.reference);
   const schema = internalRecordSchema({ timezone, decimalSeparator: internalRecords.decimalSeparator, reference: matching.reference });
-  const problems = new ProblemCollector();
 
   const outcome = await withStaging(ledger, async (staging) => {
-    let rows = 0;
     let batch: StagedRecord[] = [];
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
@@ -70,31 +61,24 @@ export async function importInternalRecords(ledger: Ledger, file: string, option
         problems.add({ row: d.rowNumber, field: 'internal_id', message: `"${d.internalId}" appears more than once in the file` });
       }
     };
-    try {
-      for await (const row of tabular.rows) {
-        rows += 1;
-        if (row.problem !== undefined) {
-          problems.add({ row: row.rowNumber, message: row.problem });
-          continue;
-        }
-        const result = validateRecordCells(schema, cellsOf(row.cells, indexes));
-        if (!result.ok) {
-          for (const p of result.problems) problems.add({ row: row.rowNumber, field: p.field, message: p.message });
-          continue;
-        }
-        const staged = result.record as StagedRecord;
-        staged.rowNumber = row.rowNumber;
-        staged.contentHash = contentHash(result.record);
-        batch.push(staged);
-        if (batch.length >= BATCH) await flush();
+    const rows = await checkRows(input, (row) => {
+      const result = validateRecordCells(schema, cellsOf(row.row.cells, indexes));
+      if (!result.ok) {
+        for (const p of result.problems) row.fail(p.field, p.message);
+        return;
       }
-      await flush();
-    } catch (error) {
-      throw renamed(error, file, name);
-    }
+      const staged = result.record as StagedRecord;
+      staged.rowNumber = row.rowNumber;
+      staged.contentHash = contentHash(result.record);
+      batch.push(staged);
+      return batch.length >= BATCH ? flush() : undefined;
+    });
+    await flush().catch((error: unknown) => {
+      throw renameInputError(error, file, name);
+    });
     if (rows === 0) throw new InputError(name, [{ message: 'has a header but no rows' }]);
     problems.throwIfAny(name);
-    const sha256 = await sha256Promise;
+    const sha256 = await input.sha256;
     const merged = await staging.merge({ fileName: name, sha256, rows, startedAt, now: options.clock() });
     return { rows, sha256, ...merged };
   }, { fileName: name, startedAt });
@@ -145,20 +129,4 @@ export function contentHash(r: InternalRecordInput): string {
     b = Math.imul(b ^ c, 0x5bd1e995);
   }
   return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
-}
-
-function fileSha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
-
-/** Messages name the file as the user gave it, not its resolved absolute path. */
-function renamed(error: unknown, file: string, name: string): unknown {
-  if (!(error instanceof InputError) || error.file !== file || file === name) return error;
-  return new InputError(name, error.problems, { total: error.total, cause: error.cause });
 }
