@@ -47,7 +47,7 @@ export interface ReportPackOptions {
   /** "Generated at". */
   now: number;
   log?: Logger;
-  /** Rows per ledger read (default 2000 payouts, 250 exceptions or refunds). */
+  /** Rows per ledger read (default 2000 payouts, 100 exceptions or refunds). */
   chunkRows?: number;
   /** zlib level of the workbook's sheets (default 1). */
   compressionLevel?: number;
