@@ -1,16 +1,14 @@
 /**
- * One CSV file of a pack: UTF-8, RFC 4180 (CRLF line ends, quoting by
- * csv-stringify), written chunk by chunk with back-pressure. Values arrive
- * already as text (see `report-table.ts`): amounts as plain decimals, text
- * formula-neutralised, so csv-stringify's own `escape_formulas` stays off
- * (it would also prefix negative amounts).
+ * One CSV file of a pack: UTF-8, RFC 4180 (CRLF line ends, quoting as
+ * csv-stringify does it: `csv-text.ts`), written chunk by chunk with
+ * back-pressure. Values arrive already as text (see `report-table.ts`):
+ * amounts as plain decimals, text formula-neutralised (no `escape_formulas`:
+ * it would also prefix negative amounts).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { stringify } from 'csv-stringify/sync';
+import { csvLine, csvText } from './csv-text.js';
 import { StreamSink } from './stream-sink.js';
-
-const OPTIONS = { record_delimiter: 'windows', escape_formulas: false } as const;
 
 export class CsvFileWriter {
   readonly #file: WriteStream;
@@ -23,12 +21,18 @@ export class CsvFileWriter {
     this.#sink = new StreamSink(this.#file);
     this.#closed = once(this.#file, 'close').then(() => undefined);
     this.#closed.catch(() => undefined);
-    this.#file.write(stringify([header], OPTIONS));
+    this.#file.write(csvLine(header));
   }
 
   async writeRecords(records: readonly (readonly string[])[]): Promise<void> {
     if (records.length === 0) return;
-    await this.#sink.write(stringify(records as string[][], OPTIONS));
+    await this.#sink.write(csvText(records));
+  }
+
+  /** Records already turned into CSV text (`csvText`). */
+  async writeText(text: string): Promise<void> {
+    if (text === '') return;
+    await this.#sink.write(text);
   }
 
   /** Ends the file and waits until it is closed. */

@@ -1,9 +1,9 @@
 /**
- * The CSV writer thread. csv-stringify quotes each field with care and costs
- * more than reading the ledger, so it runs here, beside the main thread that
- * reads the ledger and turns rows into text: on two cores both work at once.
- * Messages come from `csv-worker-client.ts`; each is answered when done, which
- * is the back-pressure the main thread waits on.
+ * The CSV writer thread: it receives each chunk as CSV text and writes it
+ * (UTF-8 encoding, the file stream, the final fsync), beside the main thread
+ * that reads the ledger and turns rows into text. Messages come from
+ * `csv-worker-client.ts`; each is answered when done, which is the
+ * back-pressure the main thread waits on.
  */
 import { parentPort } from 'node:worker_threads';
 import { syncToDisk } from './atomic-output.js';
@@ -24,7 +24,7 @@ async function handle(request: CsvWorkerRequest): Promise<void> {
     case 'write': {
       const file = files.get(request.file);
       if (!file) throw new Error(`csv-worker: file ${request.file} is not open`);
-      await file.writer.writeRecords(JSON.parse(request.json) as string[][]);
+      await file.writer.writeText(request.text);
       return;
     }
     case 'close': {

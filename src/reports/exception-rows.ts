@@ -6,7 +6,7 @@
  * Read in chunks by ID.
  */
 import type { Period } from '../shared/time.js';
-import { DEFAULT_CHUNK_ROWS } from './payout-rows.js';
+import { WIDE_CHUNK_ROWS } from './payout-rows.js';
 import type { LedgerReader } from './read-snapshot.js';
 
 export interface ExceptionReportRow {
@@ -33,7 +33,7 @@ export interface ExceptionReportRow {
 export async function* readExceptionRows(
   db: LedgerReader,
   period: Period,
-  chunkRows = DEFAULT_CHUNK_ROWS,
+  chunkRows = WIDE_CHUNK_ROWS,
 ): AsyncGenerator<ExceptionReportRow[]> {
   let afterId = 0;
   for (;;) {

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { Period } from '../shared/time.js';
-import { DEFAULT_CHUNK_ROWS } from './payout-rows.js';
+import { WIDE_CHUNK_ROWS } from './payout-rows.js';
 import type { LedgerReader } from './read-snapshot.js';
 
 export type RefundType = 'suspected_manual_refund' | 'confirmed_manual_refund' | 'unexplained_balance_change' | 'provider_report_refund';
@@ -42,7 +42,7 @@ const REFUND_KINDS = ['suspected_manual_refund', 'unexplained_balance_change'] a
 export async function* readRefundRows(
   db: LedgerReader,
   period: Period,
-  chunkRows = DEFAULT_CHUNK_ROWS,
+  chunkRows = WIDE_CHUNK_ROWS,
 ): AsyncGenerator<RefundReportRow[]> {
   let afterId = 0;
   for (;;) {

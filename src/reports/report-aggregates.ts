@@ -7,7 +7,7 @@
  */
 import { sql } from 'kysely';
 import type { Period } from '../shared/time.js';
-import { purposeGroup } from './payout-rows.js';
+import { type PayoutReportRow, purposeGroup } from './payout-rows.js';
 import type { LedgerReader } from './read-snapshot.js';
 import { EXCEPTION_PRIORITY, MATCHED, type ReportStatus, reportStatus, UNRECONCILED } from './reconciliation-outcome.js';
 
@@ -51,12 +51,23 @@ export async function payoutTotals(db: LedgerReader, period: Period): Promise<{ 
     .select((eb) => ['x.currency', 'x.purpose', 'x.status', 'x.outcome', eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('x.amount').as('amount')])
     .groupBy(['x.currency', 'x.purpose', 'x.status', 'x.outcome'])
     .execute();
+  return mergePayoutGroups(groups.map((g) => ({ currency: g.currency, purpose: g.purpose, status: g.status, outcome: g.outcome, count: Number(g.count), amount: Number(g.amount) })));
+}
 
+/** Count and amount of the payouts of one currency, (ledger) purpose, (ledger) status and reconciliation outcome. */
+export interface PayoutGroup extends Total {
+  currency: string;
+  purpose: string | null;
+  status: string;
+  outcome: string;
+}
+
+/** Groups (from the GROUP BY, or from the payout rows) merged into the report's buckets, in the report's order. */
+export function mergePayoutGroups(groups: Iterable<PayoutGroup>): { purposes: PurposeTotal[]; outcomes: OutcomeTotal[] } {
   const purposes = new Map<string, PurposeTotal>();
   const outcomes = new Map<string, OutcomeTotal>();
   for (const g of groups) {
-    const count = Number(g.count);
-    const amount = Number(g.amount);
+    const { count, amount } = g;
     const purpose = purposeGroup(g.purpose);
     const status = reportStatus(g.status);
     const pKey = `${g.currency}\u0000${purpose}\u0000${status}`;
@@ -74,8 +85,41 @@ export async function payoutTotals(db: LedgerReader, period: Period): Promise<{ 
     purposes: [...purposes.values()].sort(
       (a, b) => compare(a.currency, b.currency) || compare(a.purpose, b.purpose) || statusOrder(a.status) - statusOrder(b.status),
     ),
-    outcomes: [...outcomes.values()].sort((a, b) => compare(a.currency, b.currency) || outcomeOrder(a.outcome) - outcomeOrder(b.outcome)),
+    // The outcome's name breaks ties between kinds this version does not rank, so the order never depends on the groups' order.
+    outcomes: [...outcomes.values()].sort(
+      (a, b) => compare(a.currency, b.currency) || outcomeOrder(a.outcome) - outcomeOrder(b.outcome) || compare(a.outcome, b.outcome),
+    ),
   };
+}
+
+/**
+ * The same totals as `payoutTotals`, added up from the payout rows while the
+ * Payouts section is written (each row carries its currency, purpose group,
+ * status, amount and reconciliation outcome, decided with the same priority):
+ * a CSV-only pack does not need them before the rows, and this spares a second
+ * scan of the period plus the GROUP BY's sort of every payout (~2 s of a
+ * million). Memory: one entry per group, as for the query's result.
+ */
+export class PayoutTotalsCollector {
+  readonly #groups = new Map<string, PayoutGroup>();
+
+  add(rows: readonly PayoutReportRow[]): void {
+    const groups = this.#groups;
+    for (const r of rows) {
+      const key = `${r.currency}\u0000${r.purpose}\u0000${r.status}\u0000${r.reconciliation}`;
+      const g = groups.get(key);
+      if (g) {
+        g.count += 1;
+        g.amount += r.amount;
+      } else {
+        groups.set(key, { currency: r.currency, purpose: r.purpose, status: r.status, outcome: r.reconciliation, count: 1, amount: r.amount });
+      }
+    }
+  }
+
+  totals(): { purposes: PurposeTotal[]; outcomes: OutcomeTotal[] } {
+    return mergePayoutGroups(this.#groups.values());
+  }
 }
 
 const STATUS_ORDER: readonly ReportStatus[] = ['succeeded', 'failed', 'cancelled', 'expired', 'open'];

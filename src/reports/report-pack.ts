@@ -3,7 +3,11 @@
  * folder (`payouts-<label>/`). One read snapshot of the ledger feeds both
  * formats in a single pass: each section's chunks go to its sheet and its
  * CSV file as they are read, with back-pressure from both. Nothing appears
- * under a final name until the whole pack is written and flushed.
+ * under a final name until the whole pack is written and flushed. The
+ * payout totals (Summary, By purpose) come from a GROUP BY when there is a
+ * workbook (its first sheet needs them before the rows); a CSV-only pack adds
+ * them up from the payout rows it writes anyway and writes those two files
+ * after payouts.csv (same bytes: a test compares both ways).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +18,7 @@ import { commitFile, commitFolder, discard, removeLeftovers, temporarySibling } 
 import { CsvWorker } from './csv-worker-client.js';
 import { LocalTime } from './local-time.js';
 import { withReadSnapshot } from './read-snapshot.js';
+import { PayoutTotalsCollector } from './report-aggregates.js';
 import { packName, type ReportPeriod } from './report-period.js';
 import { balanceTable, byPurposeTable, exceptionsTable, payoutsTable, refundsTable, type SectionSource } from './report-sections.js';
 import {
@@ -42,7 +47,7 @@ export interface ReportPackOptions {
   /** "Generated at". */
   now: number;
   log?: Logger;
-  /** Rows per ledger read (default 2000). */
+  /** Rows per ledger read (default 2000 payouts, 100 exceptions or refunds). */
   chunkRows?: number;
   /** zlib level of the workbook's sheets (default 1). */
   compressionLevel?: number;
@@ -82,13 +87,25 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
   try {
     if (csvTemp) await mkdir(csvTemp);
     const summary = await withReadSnapshot(ledger, async (snapshot) => {
-      const collected = await collectSummary(snapshot.db, period, options.now);
       const source: SectionSource = { snapshot, period, time, ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}) };
       const writer = new SectionWriter(workbook, csvTemp, csvWorker, time, options.maxSheetRows ?? MAX_SHEET_ROWS, log);
-      if (workbook) await writeSummarySheet(workbook, collected.summary, time);
-      if (csvTemp) await writer.write(summaryCsvTable(collected.summary, time), 'csv');
-      await writer.write(byPurposeTable(collected.purposeTotals));
-      await writer.write(payoutsTable(source));
+      let collected: Awaited<ReturnType<typeof collectSummary>>;
+      if (workbook) {
+        // The Summary is the workbook's first sheet: its totals come first, from the GROUP BY.
+        collected = await collectSummary(snapshot.db, period, options.now);
+        await writeSummarySheet(workbook, collected.summary, time);
+        if (csvTemp) await writer.write(summaryCsvTable(collected.summary, time), 'csv');
+        await writer.write(byPurposeTable(collected.purposeTotals));
+        await writer.write(payoutsTable(source));
+      } else {
+        // CSV files do not depend on each other's order: the totals are added up from the
+        // payout rows as they are written, instead of scanning and sorting the period again.
+        const totals = new PayoutTotalsCollector();
+        await writer.write(withRowsSeenBy(payoutsTable(source), (rows) => totals.add(rows)));
+        collected = await collectSummary(snapshot.db, period, options.now, totals.totals());
+        await writer.write(summaryCsvTable(collected.summary, time), 'csv');
+        await writer.write(byPurposeTable(collected.purposeTotals));
+      }
       await writer.write(exceptionsTable(source));
       await writer.write(refundsTable(source));
       await writer.write(balanceTable(source));
@@ -112,6 +129,19 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
     if (csvTemp) await discard(csvTemp);
     throw fileFailure(error, outDir);
   }
+}
+
+/** The table, with each chunk of its rows shown to `see` before it is written. */
+function withRowsSeenBy<R>(table: ReportTable<R>, see: (rows: readonly R[]) => void): ReportTable<R> {
+  return {
+    ...table,
+    rows: async function* () {
+      for await (const chunk of table.rows()) {
+        see(chunk);
+        yield chunk;
+      }
+    },
+  };
 }
 
 /** A file-system error as a one-line run-time failure naming the place; other errors pass through. */

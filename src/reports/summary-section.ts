@@ -51,8 +51,10 @@ export async function collectSummary(
   db: LedgerReader,
   period: ReportPeriod,
   generatedAt: number,
+  /** The payout totals when already known (added up from the rows); else computed by `payoutTotals`. */
+  payouts?: { purposes: PurposeTotal[]; outcomes: OutcomeTotal[] },
 ): Promise<{ summary: SummaryData; purposeTotals: PurposeTotal[] }> {
-  const { purposes: totals, outcomes } = await payoutTotals(db, period);
+  const { purposes: totals, outcomes } = payouts ?? (await payoutTotals(db, period));
   const watermarks = await syncWatermarks(db);
   const summary: SummaryData = {
     period,

@@ -3,7 +3,7 @@
  * with fixtures, the pack written, then read back with exceljs and csv-parse
  * the way an accountant's tools would.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -423,6 +423,19 @@ for (const dialect of DIALECTS) {
       } finally {
         await t.ledger.db.deleteFrom('payouts').where('provider_payout_id', '=', 'LATE-ARRIVAL').execute();
         only.remove();
+      }
+    });
+
+    it('writes the same CSV files alone (totals added up from the rows) as with the workbook (totals by GROUP BY)', async () => {
+      const alone = tempDirForSuite('payout-recon-report-csv-only-');
+      try {
+        const csv = await writeReportPack(t.ledger, { period: october, format: 'csv', outDir: alone.dir, now: generatedAt, chunkRows: 7 });
+        expect(csv.summary).toEqual(pack.summary);
+        for (const file of CSV_FILES) {
+          expect(readFileSync(path.join(csv.csvDir!, file), 'utf8'), file).toBe(readFileSync(path.join(pack.csvDir!, file), 'utf8'));
+        }
+      } finally {
+        alone.remove();
       }
     });
 
