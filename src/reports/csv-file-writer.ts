@@ -1,6 +1,6 @@
 /**
- * One CSV file of a pack: UTF-8, RFC 4180 (CRLF line ends, quoting as
- * csv-stringify does it: `csv-text.ts`), written chunk by chunk with
+ * One CSV file of a pack: UTF-8, RFC 4180 (CRLF line ends, quoting by
+ * PapaParse: `csv-text.ts`), written chunk by chunk with
  * back-pressure. Values arrive already as text (see `report-table.ts`):
  * amounts as plain decimals, text formula-neutralised (no `escape_formulas`:
  * it would also prefix negative amounts).
@@ -27,12 +27,6 @@ export class CsvFileWriter {
   async writeRecords(records: readonly (readonly string[])[]): Promise<void> {
     if (records.length === 0) return;
     await this.#sink.write(csvText(records));
-  }
-
-  /** Records already turned into CSV text (`csvText`). */
-  async writeText(text: string): Promise<void> {
-    if (text === '') return;
-    await this.#sink.write(text);
   }
 
   /** Ends the file and waits until it is closed. */

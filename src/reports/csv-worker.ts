@@ -1,7 +1,8 @@
 /**
- * The CSV writer thread: it receives each chunk as CSV text and writes it
- * (UTF-8 encoding, the file stream, the final fsync), beside the main thread
- * that reads the ledger and turns rows into text. Messages come from
+ * The CSV writer thread: it receives each chunk of records as JSON, quotes
+ * it (`csv-text.ts`) and writes it (UTF-8 encoding, the file stream, the
+ * final fsync), beside the main thread that reads the ledger and turns rows
+ * into text. Messages come from
  * `csv-worker-client.ts`; each is answered when done, which is the
  * back-pressure the main thread waits on.
  */
@@ -24,7 +25,7 @@ async function handle(request: CsvWorkerRequest): Promise<void> {
     case 'write': {
       const file = files.get(request.file);
       if (!file) throw new Error(`csv-worker: file ${request.file} is not open`);
-      await file.writer.writeText(request.text);
+      await file.writer.writeRecords(JSON.parse(request.records) as string[][]);
       return;
     }
     case 'close': {

@@ -14,11 +14,12 @@ export const MAX_SHEET_ROWS = 1_048_576;
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // eslint-disable-next-line no-control-regex
-const NEEDS_WORK = /[&<>"\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+const NEEDS_WORK = /[&<>"\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
 
 /**
  * Text for an element body or attribute value: `&`, `<`, `>` and `"`
- * escaped, characters XML cannot carry dropped, unpaired surrogates replaced.
+ * escaped, CR as `&#13;` (a reader turns a literal CR into LF), characters
+ * XML cannot carry dropped, unpaired surrogates replaced.
  */
 export function escapeXml(text: string): string {
   if (!NEEDS_WORK.test(text)) return text;
@@ -28,7 +29,8 @@ export function escapeXml(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+    .replace(/"/g, '&quot;')
+    .replace(/\r/g, '&#13;');
 }
 
 /** `0` → `A`, `25` → `Z`, `26` → `AA`. */

@@ -22,6 +22,7 @@ import { tempDirForSuite } from '../helpers/temp-dir.js';
 const ZONE = 'Europe/Bucharest';
 const at = (iso: string): number => Date.parse(iso);
 const HYPERLINK = '=HYPERLINK("http://x","y")';
+const MULTILINE = 'line one\nline two, "quoted"\rend';
 
 interface Scenario {
   /** Provider payout IDs that belong to October 2026 in Bucharest. */
@@ -56,7 +57,7 @@ async function buildScenario(f: LedgerFixtures): Promise<Scenario> {
   await add('H1-dst-first-0330', { createdAt: at('2026-10-25T00:30:00Z') });
   await add('H2-dst-second-0330', { createdAt: at('2026-10-25T01:30:00Z') });
   await add('I-last-instant', { createdAt: october.to - 1 });
-  const j = await add('J', { currency: 'USD', status: 'authorized', createdAt: at('2026-10-09T10:00:00Z') });
+  const j = await add('J', { currency: 'USD', status: 'authorized', description: MULTILINE, createdAt: at('2026-10-09T10:00:00Z') });
   scenario.exceptionIds.inOctober.push(await f.exception({ kind: 'status_mismatch', payoutId: j, status: 'resolved', resolutionNote: 'bank confirmed' }));
   // Ten payouts in the same millisecond: pagination must not lose or repeat any.
   for (let i = 0; i < 10; i++) await add(`TIE-${i}`, { amount: 100 + i, createdAt: at('2026-10-12T12:00:00Z') });
@@ -224,6 +225,13 @@ for (const dialect of DIALECTS) {
       }
       const exceptions = readCsv(path.join(out.dir, 'payouts-2026-10/exceptions.csv')).records;
       expect(exceptions.find((r) => r.kind === 'missing_at_provider')?.summary).toBe("'-no payout for INV-MISSING-OCT");
+    });
+
+    it('keeps line breaks, commas and quotes inside one cell in both formats', () => {
+      expect(sheet('Payouts').rows.find((r) => r['Payout ID']?.value === 'J')?.Description?.value).toBe(MULTILINE);
+      const csv = readCsv(path.join(out.dir, 'payouts-2026-10/payouts.csv')).records;
+      expect(csv.find((r) => r.payout_id === 'J')?.description).toBe(MULTILINE);
+      expect(csv.map((r) => r.payout_id).sort()).toEqual([...scenario.inOctober].sort());
     });
 
     it('adds up by purpose and currency to exactly the payout rows', () => {
