@@ -82,6 +82,14 @@ const POSITION_OVERLAP = 5;
 /** A one-second window whose rows keep moving is re-paged from the start at most this often. */
 const MAX_RESTARTS = 3;
 const CHECKPOINT_EVERY_MS = 1000;
+/**
+ * SQLite page cache during a walk. Payouts arrive in time order and every
+ * index on them appends (or nearly), so the pages a transaction touches are
+ * the few at the right edge of each B-tree; the OS caches the file for the
+ * rest. A million-payout sync writes as fast with 16 MiB as with the
+ * ledger's 64 MiB, and the process holds 48 MB less.
+ */
+const SYNC_CACHE_KIB = 16 * 1024;
 
 /** A page and the range actually asked (offset pages of a window must ask the same range). */
 type Fetched = { ok: true; items: PayoutObservation[]; asked: SyncWindow } | { ok: false; error: unknown };
@@ -264,6 +272,7 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     return seen.size;
   };
 
+  const restoreCache = await smallPageCache(ledger);
   try {
     for (;;) {
       options.signal?.throwIfAborted();
@@ -311,6 +320,8 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
       log.warn('sync stopped; payouts before the watermark are committed', { watermark: formatInstant(watermark ?? 0) });
     }
     throw error;
+  } finally {
+    await restoreCache();
   }
 
   if (ownsFetcher) await fetcher.close();
@@ -337,3 +348,17 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   };
 }
 
+
+/** Shrinks the SQLite page cache for a walk (see SYNC_CACHE_KIB); returns what restores it. */
+async function smallPageCache(ledger: Ledger): Promise<() => Promise<void>> {
+  if (ledger.dialect !== 'sqlite') return async () => undefined;
+  const previous = await ledger.withSqlite((raw) => {
+    const size = raw.pragma('cache_size', { simple: true }) as number;
+    // Only ever smaller: a ledger opened with a smaller cache keeps it.
+    const pageSize = raw.pragma('page_size', { simple: true }) as number;
+    const kib = size < 0 ? -size : (size * pageSize) / 1024;
+    if (kib > SYNC_CACHE_KIB) raw.pragma(`cache_size = -${SYNC_CACHE_KIB}`);
+    return size;
+  });
+  return () => ledger.withSqlite((raw) => void raw.pragma(`cache_size = ${previous}`));
+}

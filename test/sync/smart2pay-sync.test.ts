@@ -143,6 +143,7 @@ for (const dialect of DIALECTS) {
       const victim = all[2000]!;
       sandbox.sandbox.setFaults({ malformed: { payoutId: victim.id, field: 'Amount' }, maxPageSize: 200 });
       const config = smart2payConfig(sandbox, { syncFrom: new Date(end - 3 * 24 * MS_PER_HOUR).toISOString(), windowHours: 1 });
+      const cacheSize = dialect === 'sqlite' ? await t.ledger.withSqlite((raw) => raw.pragma('cache_size', { simple: true })) : null;
       const error = await sync(config).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderError);
       expect((error as Error).message).toMatch(
@@ -152,6 +153,8 @@ for (const dialect of DIALECTS) {
         ),
       );
       expect((error as ProviderError).exitCode).toBe(1);
+      // The walk's smaller SQLite page cache is given back, failure or not.
+      if (dialect === 'sqlite') expect(await t.ledger.withSqlite((raw) => raw.pragma('cache_size', { simple: true }))).toBe(cacheSize);
       const ledger = await ledgerPayouts(t.ledger);
       const watermark = await watermarkOf(t.ledger);
       expect(watermark).not.toBeNull();
@@ -165,6 +168,7 @@ for (const dialect of DIALECTS) {
       sandbox.sandbox.setFaults({ malformed: null });
       await sync(config);
       expect((await ledgerPayouts(t.ledger)).size).toBe(3000);
+      if (dialect === 'sqlite') expect(await t.ledger.withSqlite((raw) => raw.pragma('cache_size', { simple: true }))).toBe(cacheSize);
     });
 
     it('leaves the watermark alone when the provider stays down longer than the retry budget', async () => {
