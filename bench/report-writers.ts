@@ -4,7 +4,7 @@
  *   - exceljs:      exceljs's streaming WorkbookWriter as documented (useStyles,
  *                   numFmt per cell, row.commit(), yielding every 5,000 rows);
  *   - lean:         our streaming writer (src/reports/xlsx-workbook-writer.ts);
- *   - csv:          our CSV writer (csv-text.ts per chunk, what csv-stringify writes).
+ *   - csv:          our CSV writer (csv-text.ts per chunk: PapaParse's unparse).
  * One run per process, so peak RSS is this writer's alone:
  *   npx tsx bench/report-writers.ts --writer lean --rows 1000000
  * Prints one JSON line: writer, rows, seconds, rows/s, peak RSS (MB), bytes.
