@@ -300,13 +300,17 @@ class ReconcileRun {
 
   /** Pass 1: one `insert … select … join` per status group; a record claimed once cannot be claimed again (unique keys). */
   async #referencePass(): Promise<number> {
-    // One statement in payout order (no sort): of two payouts with one
-    // reference the older wins; `#preferLivePayouts` then hands the record
-    // to a live payout if the older one failed, was cancelled or expired.
+    // One statement in payout order: of two payouts with one reference the
+    // older wins; `#preferLivePayouts` then hands the record to a live
+    // payout if the older one failed, was cancelled or expired. SQLite would
+    // walk the wide payouts table to avoid the sort; the narrow
+    // `(merchant_transaction_id)` index covers what the join needs, and
+    // sorting the pairs costs less than reading every payout row.
+    const payouts = this.#dialect === 'sqlite' ? 'payouts p indexed by payouts_merchant_transaction_id_idx' : 'payouts p';
     const result = await sql`
       insert into matches (payout_id, internal_record_id, method, confidence, run_id, created_at, created_by)
       select p.id, r.id, 'reference', 100, ${this.#runId}, ${this.#now}, 'matcher'
-      from payouts p join internal_records r on r.reference = p.merchant_transaction_id
+      from ${sql.raw(payouts)} join internal_records r on r.reference = p.merchant_transaction_id
       where p.merchant_transaction_id is not null
         and ${this.#unmatched('p', 'payout_id')} and ${this.#unmatched('r', 'internal_record_id')}
       order by p.id, r.id
@@ -353,131 +357,141 @@ class ReconcileRun {
 
   /** "Not matched": an anti-join that each dialect plans well. */
   #unmatched(alias: string, column: 'payout_id' | 'internal_record_id') {
+    return sql.raw(this.#unmatchedText(alias, column));
+  }
+
+  #unmatchedText(alias: string, column: 'payout_id' | 'internal_record_id'): string {
     return this.#dialect === 'sqlite'
-      ? sql.raw(`${alias}.id not in (select ${column} from matches)`)
-      : sql.raw(`not exists (select 1 from matches mx where mx.${column} = ${alias}.id)`);
+      ? `${alias}.id not in (select ${column} from matches)`
+      : `not exists (select 1 from matches mx where mx.${column} = ${alias}.id)`;
   }
 
   async #loadLeftovers(): Promise<{ payouts: PayoutFacts[]; records: RecordFacts[] }> {
-    const payouts = await sql<Row>`select ${sql.raw(columns('p', PAYOUT_COLUMNS))} from payouts p where ${this.#unmatched('p', 'payout_id')} order by p.id`.execute(
+    // On SQLite the IDs come from a narrow index (the anti-join needs only
+    // the ID) and only the few leftover rows are read from the wide tables.
+    const unmatched = (table: string, column: 'payout_id' | 'internal_record_id') =>
+      this.#dialect === 'sqlite' ? sql.raw(`x.id in (select u.id from ${table} u where ${this.#unmatchedText('u', column)})`) : this.#unmatched('x', column);
+    const payouts = await sql<Row>`select ${sql.raw(columns('x', PAYOUT_COLUMNS))} from payouts x where ${unmatched('payouts', 'payout_id')} order by x.id`.execute(
       this.#db,
     );
-    const records = await sql<Row>`select ${sql.raw(columns('r', RECORD_COLUMNS))} from internal_records r where ${this.#unmatched('r', 'internal_record_id')} order by r.id`.execute(
+    const records = await sql<Row>`select ${sql.raw(columns('x', RECORD_COLUMNS))} from internal_records x where ${unmatched('internal_records', 'internal_record_id')} order by x.id`.execute(
       this.#db,
     );
     return { payouts: payouts.rows.map((r) => payoutFacts(r)), records: records.rows.map((r) => recordFacts(r)) };
   }
 
-  /** Pass 2 and the classification of what is left. Returns the number of tolerance matches. */
+  /**
+   * Pass 2 and the classification of what is left. Returns the number of
+   * tolerance matches. Memory follows the leftovers, never the ledger: the
+   * records in the leftover payouts' boxes are read twice, small each time
+   * (first only the unmatched ones, as ID pairs to score; then, a chunk of
+   * unexplained payouts at a time, the matched ones with their payouts, to
+   * tell duplicates).
+   */
   async #tolerancePassAndLeftovers(payouts: PayoutFacts[], records: RecordFacts[]): Promise<number> {
     const rules = this.#rules;
-    const candidates = payouts.length > 0 ? await this.#candidates(payouts) : [];
     const recordsById = new Map(records.map((r) => [r.id, r]));
     const payoutsById = new Map(payouts.map((p) => [p.id, p]));
-    const rejected = await this.#rejectedPairs();
-
-    const scored: ScoredPair[] = [];
-    for (const c of candidates) {
-      if (c.matchedPayoutId !== null || rejected.has(`${c.payoutId}:${c.record.id}`)) continue;
-      const p = payoutsById.get(c.payoutId);
-      if (!p) continue;
-      const score = scorePair(rules, p, c.record);
-      if (score !== null) scored.push({ payoutId: p.id, recordId: c.record.id, score });
-    }
-    const { matches, proposals } = assignGreedy(scored, rules.autoConfirmScore, rules.proposeScore);
-    if (matches.length > 0) {
-      for (let i = 0; i < matches.length; i += 500) {
-        await this.#db
-          .insertInto('matches')
-          .values(
-            matches.slice(i, i + 500).map((m) => ({
-              payout_id: m.payoutId,
-              internal_record_id: m.recordId,
-              method: 'tolerance',
-              confidence: m.score,
-              run_id: this.#runId,
-              created_at: this.#now,
-              created_by: 'matcher',
-              note: null,
-            })),
-          )
-          .execute();
+    if (payouts.length > 0) await this.#createLeftoversTable(payouts);
+    try {
+      const rejected = await this.#rejectedPairs();
+      const scored: ScoredPair[] = [];
+      for (const [payoutId, recordId] of payouts.length > 0 ? await this.#unmatchedCandidatePairs() : []) {
+        if (rejected.has(`${payoutId}:${recordId}`)) continue;
+        const p = payoutsById.get(payoutId);
+        const r = recordsById.get(recordId);
+        if (!p || !r) continue;
+        const score = scorePair(rules, p, r);
+        if (score !== null) scored.push({ payoutId, recordId, score });
       }
-    }
-    const claimedPayouts = new Set<number>();
-    const claimedRecords = new Map<number, number>(); // record → payout matched to it in this run
-    for (const m of matches) {
-      claimedPayouts.add(m.payoutId);
-      claimedRecords.set(m.recordId, m.payoutId);
-    }
-    for (const pr of proposals) {
-      claimedPayouts.add(pr.payoutId);
-      const p = payoutsById.get(pr.payoutId) as PayoutFacts;
-      const r = recordsById.get(pr.recordId) as RecordFacts;
-      if (this.#inPeriod(p.createdAt) || this.#inPeriod(r.createdAt)) await this.#raise(proposedMatch(rules, p, r, pr.score));
-    }
-    const proposedRecords = new Set(proposals.map((pr) => pr.recordId));
-
-    // Payouts still unexplained: duplicates of a matched record, or unknown.
-    const byPayout = new Map<number, Candidate[]>();
-    for (const c of candidates) {
-      let list = byPayout.get(c.payoutId);
-      if (!list) byPayout.set(c.payoutId, (list = []));
-      list.push(c);
-    }
-    const remainingPayouts = payouts.filter((p) => !claimedPayouts.has(p.id));
-    const remainingRecords = records.filter((r) => !claimedRecords.has(r.id) && !proposedRecords.has(r.id));
-    // Matched payouts get their purpose and method from their record before
-    // anything describes them, so a re-run describes them the same way.
-    await this.#fillFromRecords();
-    const matchedPayoutIds = new Set<number>(matches.map((m) => m.payoutId));
-    for (const c of candidates) if (c.matchedPayoutId !== null) matchedPayoutIds.add(c.matchedPayoutId);
-    const matchedPayouts = await this.#payoutsById([...matchedPayoutIds]);
-
-    const recordIndex = new NearestIndex(remainingRecords);
-    const unknownPayouts: PayoutFacts[] = [];
-    for (const p of remainingPayouts) {
-      if (!this.#inPeriod(p.createdAt)) {
-        unknownPayouts.push(p);
-        continue;
+      const { matches, proposals } = assignGreedy(scored, rules.autoConfirmScore, rules.proposeScore);
+      scored.length = 0;
+      if (matches.length > 0) {
+        for (let i = 0; i < matches.length; i += 500) {
+          await this.#db
+            .insertInto('matches')
+            .values(
+              matches.slice(i, i + 500).map((m) => ({
+                payout_id: m.payoutId,
+                internal_record_id: m.recordId,
+                method: 'tolerance',
+                confidence: m.score,
+                run_id: this.#runId,
+                created_at: this.#now,
+                created_by: 'matcher',
+                note: null,
+              })),
+            )
+            .execute();
+        }
       }
-      const duplicate = this.#duplicateOf(p, byPayout.get(p.id) ?? [], claimedRecords, matchedPayouts);
-      if (duplicate) {
-        await this.#raise(duplicate);
-        continue;
+      const claimedPayouts = new Set<number>();
+      const claimedRecords = new Set<number>();
+      for (const m of matches) {
+        claimedPayouts.add(m.payoutId);
+        claimedRecords.add(m.recordId);
       }
-      unknownPayouts.push(p);
-      const near = recordIndex.nearest(p);
-      const nearest: Nearest<RecordFacts> | null = near ? { facts: near, score: scorePair(rules, p, near) } : null;
-      await this.#raise(unknownPayout(rules, p, nearest, isStuck(rules, p, this.#now)));
-    }
+      for (const pr of proposals) {
+        claimedPayouts.add(pr.payoutId);
+        const p = payoutsById.get(pr.payoutId) as PayoutFacts;
+        const r = recordsById.get(pr.recordId) as RecordFacts;
+        if (this.#inPeriod(p.createdAt) || this.#inPeriod(r.createdAt)) await this.#raise(proposedMatch(rules, p, r, pr.score));
+      }
+      const proposedRecords = new Set(proposals.map((pr) => pr.recordId));
 
-    const payoutIndex = new NearestIndex(unknownPayouts);
-    for (const r of remainingRecords) {
-      if (!this.#inPeriod(r.createdAt)) continue;
-      if (this.#now - r.createdAt < rules.missingGraceMs) continue; // not yet due
-      const near = payoutIndex.nearest(r);
-      const nearest: Nearest<PayoutFacts> | null = near ? { facts: near, score: scorePair(rules, near, r) } : null;
-      await this.#raise(missingAtProvider(rules, r, nearest));
+      // Payouts still unexplained: duplicates of a matched record, or unknown.
+      const remainingPayouts = payouts.filter((p) => !claimedPayouts.has(p.id));
+      const remainingRecords = records.filter((r) => !claimedRecords.has(r.id) && !proposedRecords.has(r.id));
+      // Matched payouts get their purpose and method from their record before
+      // anything describes them, so a re-run describes them the same way.
+      await this.#fillFromRecords();
+
+      const recordIndex = new NearestIndex(remainingRecords);
+      const unknownPayouts: PayoutFacts[] = [];
+      const DUPLICATE_CHUNK = 500;
+      for (let i = 0; i < remainingPayouts.length; i += DUPLICATE_CHUNK) {
+        const chunk = remainingPayouts.slice(i, i + DUPLICATE_CHUNK);
+        const inPeriod = chunk.filter((p) => this.#inPeriod(p.createdAt));
+        const owned = inPeriod.length > 0 ? await this.#matchedCandidates(inPeriod.map((p) => p.id)) : new Map<number, Candidate[]>();
+        for (const p of chunk) {
+          if (!this.#inPeriod(p.createdAt)) {
+            unknownPayouts.push(p);
+            continue;
+          }
+          const duplicate = this.#duplicateOf(p, owned.get(p.id) ?? []);
+          if (duplicate) {
+            await this.#raise(duplicate);
+            continue;
+          }
+          unknownPayouts.push(p);
+          const near = recordIndex.nearest(p);
+          const nearest: Nearest<RecordFacts> | null = near ? { facts: near, score: scorePair(rules, p, near) } : null;
+          await this.#raise(unknownPayout(rules, p, nearest, isStuck(rules, p, this.#now)));
+        }
+      }
+
+      const payoutIndex = new NearestIndex(unknownPayouts);
+      for (const r of remainingRecords) {
+        if (!this.#inPeriod(r.createdAt)) continue;
+        if (this.#now - r.createdAt < rules.missingGraceMs) continue; // not yet due
+        const near = payoutIndex.nearest(r);
+        const nearest: Nearest<PayoutFacts> | null = near ? { facts: near, score: scorePair(rules, near, r) } : null;
+        await this.#raise(missingAtProvider(rules, r, nearest));
+      }
+      return matches.length;
+    } finally {
+      if (payouts.length > 0 && this.#dialect === 'sqlite') await sql.raw(`drop table if exists temp.${LEFTOVERS}`).execute(this.#db);
     }
-    return matches.length;
   }
 
   /**
    * A leftover payout that repeats one already matched: same reference as a
    * matched record, else the best-scoring matched record in its tolerance box
-   * (at least `proposeScore`).
+   * (at least `proposeScore`). `candidates`: the matched records in its box
+   * or with its reference, each with the payout it is matched to.
    */
-  #duplicateOf(
-    p: PayoutFacts,
-    candidates: readonly Candidate[],
-    claimedRecords: ReadonlyMap<number, number>,
-    matchedPayouts: ReadonlyMap<number, PayoutFacts>,
-  ): Condition | null {
-    const owner = (c: Candidate): PayoutFacts | undefined => {
-      const id = c.matchedPayoutId ?? claimedRecords.get(c.record.id);
-      return id === undefined || id === p.id ? undefined : matchedPayouts.get(id);
-    };
+  #duplicateOf(p: PayoutFacts, candidates: readonly Candidate[]): Condition | null {
+    const owner = (c: Candidate): PayoutFacts | undefined => (c.owner.id === p.id ? undefined : c.owner);
     const byReference = candidates
       .filter((c) => p.merchantTransactionId !== null && c.record.reference === p.merchantTransactionId && owner(c))
       .sort((a, b) => a.record.id - b.record.id)[0];
@@ -492,8 +506,8 @@ class ReconcileRun {
     return best ? duplicatePayout(this.#rules, p, best.c.record, owner(best.c) as PayoutFacts, 'similar', best.score) : null;
   }
 
-  /** Records in each leftover payout's tolerance box or with its reference, and who they are matched to. */
-  async #candidates(payouts: readonly PayoutFacts[]): Promise<Candidate[]> {
+  /** The leftover payouts in a temp table, each with its tolerance box, for the candidate joins. */
+  async #createLeftoversTable(payouts: readonly PayoutFacts[]): Promise<void> {
     const db = this.#db;
     if (this.#dialect === 'sqlite') await sql.raw(`drop table if exists temp.${LEFTOVERS}`).execute(db);
     await sql
@@ -501,40 +515,68 @@ class ReconcileRun {
         `create temp table ${LEFTOVERS} (payout_id bigint primary key, mtid text, currency text not null, amount_lo bigint not null, amount_hi bigint not null, created_lo bigint not null, created_hi bigint not null)${this.#dialect === 'postgres' ? ' on commit drop' : ''}`,
       )
       .execute(db);
-    try {
-      for (let i = 0; i < payouts.length; i += 500) {
-        const rows = payouts.slice(i, i + 500).map((p) => {
-          const bound = amountSearchBound(this.#rules, p.amount, p.currency);
-          const w = this.#rules.timeWindowMs;
-          return sql`(${p.id}, ${p.merchantTransactionId}, ${p.currency}, ${p.amount - bound}, ${p.amount + bound}, ${p.createdAt - w}, ${p.createdAt + w})`;
-        });
-        await sql`insert into ${sql.table(LEFTOVERS)} values ${sql.join(rows)}`.execute(db);
-      }
-      const select = `select t.payout_id as payout_id, ${columns('r', RECORD_COLUMNS, 'r_')}, m.payout_id as matched_payout_id`;
-      const box = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
-        join internal_records r on r.currency = t.currency and r.amount >= t.amount_lo and r.amount <= t.amount_hi
-          and r.created_at >= t.created_lo and r.created_at <= t.created_hi
-        left join matches m on m.internal_record_id = r.id`.execute(db);
-      const byReference = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
-        join internal_records r on r.reference = t.mtid
-        left join matches m on m.internal_record_id = r.id`.execute(db);
-      const seen = new Set<string>();
-      const out: Candidate[] = [];
-      for (const row of [...box.rows, ...byReference.rows]) {
-        const key = `${String(row.payout_id)}:${String(row.r_id)}`;
+    for (let i = 0; i < payouts.length; i += 500) {
+      const rows = payouts.slice(i, i + 500).map((p) => {
+        const bound = amountSearchBound(this.#rules, p.amount, p.currency);
+        const w = this.#rules.timeWindowMs;
+        return sql`(${p.id}, ${p.merchantTransactionId}, ${p.currency}, ${p.amount - bound}, ${p.amount + bound}, ${p.createdAt - w}, ${p.createdAt + w})`;
+      });
+      await sql`insert into ${sql.table(LEFTOVERS)} values ${sql.join(rows)}`.execute(db);
+    }
+  }
+
+  /** [payout, record] for every unmatched record in a leftover payout's tolerance box or with its reference (each pair once). */
+  async #unmatchedCandidatePairs(): Promise<[number, number][]> {
+    const unmatched = this.#unmatched('r', 'internal_record_id');
+    const box = await sql<{ payout_id: number; record_id: number }>`select t.payout_id as payout_id, r.id as record_id from ${sql.table(LEFTOVERS)} t
+      join internal_records r on r.currency = t.currency and r.amount >= t.amount_lo and r.amount <= t.amount_hi
+        and r.created_at >= t.created_lo and r.created_at <= t.created_hi
+      where ${unmatched}`.execute(this.#db);
+    const byReference = await sql<{ payout_id: number; record_id: number }>`select t.payout_id as payout_id, r.id as record_id from ${sql.table(LEFTOVERS)} t
+      join internal_records r on r.reference = t.mtid
+      where ${unmatched}`.execute(this.#db);
+    const seen = new Set<string>();
+    const out: [number, number][] = [];
+    for (const rows of [box.rows, byReference.rows]) {
+      for (const row of rows) {
+        const payoutId = Number(row.payout_id);
+        const recordId = Number(row.record_id);
+        const key = `${payoutId}:${recordId}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        out.push({
-          payoutId: Number(row.payout_id),
-          record: recordFacts(row, 'r_'),
-          matchedPayoutId: row.matched_payout_id === null ? null : Number(row.matched_payout_id),
-        });
+        out.push([payoutId, recordId]);
       }
-      out.sort((a, b) => a.payoutId - b.payoutId || a.record.id - b.record.id);
-      return out;
-    } finally {
-      if (this.#dialect === 'sqlite') await sql.raw(`drop table if exists temp.${LEFTOVERS}`).execute(db);
     }
+    return out;
+  }
+
+  /** For these leftover payouts: the matched records in their boxes or with their references, with the payouts they are matched to. */
+  async #matchedCandidates(payoutIds: readonly number[]): Promise<Map<number, Candidate[]>> {
+    const select = `select t.payout_id as payout_id, ${columns('r', RECORD_COLUMNS, 'r_')}, ${columns('q', PAYOUT_COLUMNS, 'q_')}`;
+    const owned = sql`join matches m on m.internal_record_id = r.id join payouts q on q.id = m.payout_id
+      where t.payout_id in (${sql.join(payoutIds)})`;
+    const box = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
+      join internal_records r on r.currency = t.currency and r.amount >= t.amount_lo and r.amount <= t.amount_hi
+        and r.created_at >= t.created_lo and r.created_at <= t.created_hi
+      ${owned}`.execute(this.#db);
+    const byReference = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
+      join internal_records r on r.reference = t.mtid
+      ${owned}`.execute(this.#db);
+    const out = new Map<number, Candidate[]>();
+    const seen = new Set<string>();
+    for (const rows of [box.rows, byReference.rows]) {
+      for (const row of rows) {
+        const payoutId = Number(row.payout_id);
+        const key = `${payoutId}:${String(row.r_id)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        let list = out.get(payoutId);
+        if (!list) out.set(payoutId, (list = []));
+        list.push({ record: recordFacts(row, 'r_'), owner: payoutFacts(row, 'q_') });
+      }
+    }
+    for (const list of out.values()) list.sort((a, b) => a.record.id - b.record.id);
+    return out;
   }
 
   async #rejectedPairs(): Promise<Set<string>> {
@@ -546,19 +588,6 @@ class ReconcileRun {
       .where('internal_record_id', 'is not', null)
       .execute();
     return new Set(rows.map((r) => `${String(r.payout_id)}:${String(r.internal_record_id)}`));
-  }
-
-  async #payoutsById(ids: readonly number[]): Promise<Map<number, PayoutFacts>> {
-    const out = new Map<number, PayoutFacts>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await this.#db
-        .selectFrom('payouts')
-        .select([...PAYOUT_COLUMNS])
-        .where('id', 'in', ids.slice(i, i + 500))
-        .execute();
-      for (const row of rows) out.set(row.id, payoutFacts(row));
-    }
-    return out;
   }
 
   /**
@@ -736,8 +765,8 @@ class ReconcileRun {
   }
 }
 
+/** A matched record near a leftover payout, and the payout it is matched to. */
 interface Candidate {
-  payoutId: number;
   record: RecordFacts;
-  matchedPayoutId: number | null;
+  owner: PayoutFacts;
 }
