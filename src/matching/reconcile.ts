@@ -466,14 +466,24 @@ class ReconcileRun {
         const chunk = remainingPayouts.slice(i, i + DUPLICATE_CHUNK);
         const inPeriod = chunk.filter((p) => this.#inPeriod(p.createdAt));
         const owned = inPeriod.length > 0 ? await this.#matchedCandidates(inPeriod.map((p) => p.id)) : new Map<number, Candidate[]>();
+        // Which matched record each payout repeats, if any; then the facts of
+        // only those records' payouts (one look-up per chunk).
+        const duplicates = new Map<number, DuplicateChoice>();
+        for (const p of inPeriod) {
+          const choice = this.#duplicateOf(p, owned.get(p.id) ?? []);
+          if (choice) duplicates.set(p.id, choice);
+        }
+        owned.clear();
+        const owners = await this.#payoutsById([...new Set([...duplicates.values()].map((d) => d.candidate.ownerId))]);
         for (const p of chunk) {
           if (!this.#inPeriod(p.createdAt)) {
             unknownPayouts.push(p);
             continue;
           }
-          const duplicate = this.#duplicateOf(p, owned.get(p.id) ?? []);
+          const duplicate = duplicates.get(p.id);
           if (duplicate) {
-            await this.#raise(duplicate);
+            const { candidate, how, score } = duplicate;
+            await this.#raise(duplicatePayout(rules, p, candidate.record, owners.get(candidate.ownerId) as PayoutFacts, how, score));
             continue;
           }
           unknownPayouts.push(p);
@@ -501,22 +511,35 @@ class ReconcileRun {
    * A leftover payout that repeats one already matched: same reference as a
    * matched record, else the best-scoring matched record in its tolerance box
    * (at least `proposeScore`). `candidates`: the matched records in its box
-   * or with its reference, each with the payout it is matched to.
+   * or with its reference, each with the ID of the payout it is matched to.
    */
-  #duplicateOf(p: PayoutFacts, candidates: readonly Candidate[]): Condition | null {
-    const owner = (c: Candidate): PayoutFacts | undefined => (c.owner.id === p.id ? undefined : c.owner);
+  #duplicateOf(p: PayoutFacts, candidates: readonly Candidate[]): DuplicateChoice | null {
+    const owned = (c: Candidate): boolean => c.ownerId !== p.id;
     const byReference = candidates
-      .filter((c) => p.merchantTransactionId !== null && c.record.reference === p.merchantTransactionId && owner(c))
+      .filter((c) => p.merchantTransactionId !== null && c.record.reference === p.merchantTransactionId && owned(c))
       .sort((a, b) => a.record.id - b.record.id)[0];
-    if (byReference) return duplicatePayout(this.#rules, p, byReference.record, owner(byReference) as PayoutFacts, 'reference', null);
+    if (byReference) return { candidate: byReference, how: 'reference', score: null };
     let best: { c: Candidate; score: number } | null = null;
     for (const c of candidates) {
-      if (!owner(c)) continue;
+      if (!owned(c)) continue;
       const score = scorePair(this.#rules, p, c.record);
       if (score === null || score < this.#rules.proposeScore) continue;
       if (!best || score > best.score || (score === best.score && c.record.id < best.c.record.id)) best = { c, score };
     }
-    return best ? duplicatePayout(this.#rules, p, best.c.record, owner(best.c) as PayoutFacts, 'similar', best.score) : null;
+    return best ? { candidate: best.c, how: 'similar', score: best.score } : null;
+  }
+
+  async #payoutsById(ids: readonly number[]): Promise<Map<number, PayoutFacts>> {
+    const out = new Map<number, PayoutFacts>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.#db
+        .selectFrom('payouts')
+        .select([...PAYOUT_COLUMNS])
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const row of rows) out.set(row.id, payoutFacts(row));
+    }
+    return out;
   }
 
   /** The leftover payouts in a temp table, each with its tolerance box, for the candidate joins. */
@@ -563,11 +586,10 @@ class ReconcileRun {
     return out;
   }
 
-  /** For these leftover payouts: the matched records in their boxes or with their references, with the payouts they are matched to. */
+  /** For these leftover payouts: the matched records in their boxes or with their references, with the IDs of the payouts they are matched to. */
   async #matchedCandidates(payoutIds: readonly number[]): Promise<Map<number, Candidate[]>> {
-    const select = `select t.payout_id as payout_id, ${columns('r', RECORD_COLUMNS, 'r_')}, ${columns('q', PAYOUT_COLUMNS, 'q_')}`;
-    const owned = sql`join matches m on m.internal_record_id = r.id join payouts q on q.id = m.payout_id
-      where t.payout_id in (${sql.join(payoutIds)})`;
+    const select = `select t.payout_id as payout_id, ${columns('r', RECORD_COLUMNS, 'r_')}, m.payout_id as owner_id`;
+    const owned = sql`join matches m on m.internal_record_id = r.id where t.payout_id in (${sql.join(payoutIds)})`;
     const box = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
       join internal_records r on r.currency = t.currency and r.amount >= t.amount_lo and r.amount <= t.amount_hi
         and r.created_at >= t.created_lo and r.created_at <= t.created_hi
@@ -585,7 +607,7 @@ class ReconcileRun {
         seen.add(key);
         let list = out.get(payoutId);
         if (!list) out.set(payoutId, (list = []));
-        list.push({ record: recordFacts(row, 'r_'), owner: payoutFacts(row, 'q_') });
+        list.push({ record: recordFacts(row, 'r_'), ownerId: Number(row.owner_id) });
       }
     }
     for (const list of out.values()) list.sort((a, b) => a.record.id - b.record.id);
@@ -781,5 +803,12 @@ class ReconcileRun {
 /** A matched record near a leftover payout, and the payout it is matched to. */
 interface Candidate {
   record: RecordFacts;
-  owner: PayoutFacts;
+  ownerId: number;
+}
+
+/** The matched record a leftover payout repeats. */
+interface DuplicateChoice {
+  candidate: Candidate;
+  how: 'reference' | 'similar';
+  score: number | null;
 }
