@@ -101,7 +101,10 @@ const MATCHER_KIND_LIST = sql.raw(`(${MATCHER_KINDS.map((k) => `'${k}'`).join(',
 const LEFTOVERS = 'recon_leftover_payouts';
 /** Changes stamped up to ten minutes before the last run started are looked at again (commits in flight, clocks of other processes). */
 const SINCE_MARGIN_MS = 10 * 60_000;
-const RAISE_BATCH = 2000;
+/** Conditions raised per batch: the exception store's chunk, so few of them live long enough to reach the old generation. */
+const RAISE_BATCH = 500;
+/** Matched pairs read per query when checking them. */
+const PAIR_CHUNK = 500;
 /** SQLite page cache during a run, KiB. */
 const RUN_CACHE_KIB = 16 * 1024;
 
@@ -237,8 +240,8 @@ class ReconcileRun {
   readonly #period: ReconcilePeriod | null;
   readonly #rules: MatchingRules;
   readonly #log: Logger | undefined;
-  /** Every condition raised by this run, by fingerprint (to tell which open exceptions went away). */
-  readonly #raised = new Set<string>();
+  /** The exception (ID) of every condition raised by this run, to tell which open exceptions went away (numbers: a fraction of the fingerprints' memory). */
+  readonly #raised = new Set<number>();
   /** The state (kind) each subject got in this run, for closing reasons. */
   readonly #payoutState = new Map<number, string>();
   readonly #recordState = new Map<number, string>();
@@ -686,14 +689,13 @@ class ReconcileRun {
     for (const where of scopes) {
       const ids = await sql<{ id: number }>`select m.id as id ${sql.raw(from)} where ${where} and ${differs}`.execute(this.#db);
       const pending = ids.rows.map((row) => Number(row.id)).filter((id) => !seen.has(id));
-      for (let i = 0; i < pending.length; i += 1000) {
-        await check((await sql<Row>`${sql.raw(select)} where m.id in (${sql.join(pending.slice(i, i + 1000))})`.execute(this.#db)).rows);
+      for (let i = 0; i < pending.length; i += PAIR_CHUNK) {
+        await check((await sql<Row>`${sql.raw(select)} where m.id in (${sql.join(pending.slice(i, i + PAIR_CHUNK))})`.execute(this.#db)).rows);
       }
     }
   }
 
   async #raise(condition: Condition): Promise<void> {
-    this.#raised.add(condition.fingerprint);
     if (condition.payoutId !== null && condition.kind !== 'missing_at_provider') this.#payoutState.set(condition.payoutId, condition.kind);
     if (condition.internalRecordId !== null && condition.kind !== 'duplicate_payout') this.#recordState.set(condition.internalRecordId, condition.kind);
     this.#pending.push(condition);
@@ -705,7 +707,8 @@ class ReconcileRun {
     const batch = this.#pending;
     this.#pending = [];
     const outcomes = await raiseExceptions(this.#db, batch, this.#now, this.#runId);
-    for (const { outcome } of outcomes.values()) {
+    for (const { id, outcome } of outcomes.values()) {
+      this.#raised.add(Number(id));
       if (outcome === 'opened') this.#counts.opened += 1;
       else if (outcome === 'reopened') this.#counts.reopened += 1;
       else if (outcome === 'updated') this.#counts.updated += 1;
@@ -740,7 +743,7 @@ class ReconcileRun {
       );
     }
     const open = await query.execute();
-    const gone = open.filter((e) => !this.#raised.has(e.fingerprint));
+    const gone = open.filter((e) => !this.#raised.has(Number(e.id)));
     if (gone.length === 0) return 0;
     const matchedPayouts = new Map<number, { recordId: number; method: string }>();
     const matchedRecords = new Map<number, { payoutId: number; method: string }>();
@@ -789,13 +792,16 @@ class ReconcileRun {
   async #fillFromRecords(): Promise<void> {
     for (const scope of this.#pairScopes()) {
       if (scope.drive !== 'pair') continue;
-      await sql`update payouts set purpose = r.purpose, purpose_source = 'internal'
+      // Purpose and method in one pass over the pairs (each column only from
+      // its own condition, so one statement does what two did).
+      const purpose = sql`(r.purpose is not null and (payouts.purpose is null or (payouts.purpose_source = 'internal' and payouts.purpose <> r.purpose)))`;
+      const method = sql`(r.method is not null and payouts.method = 'unknown')`;
+      await sql`update payouts set
+          purpose = case when ${purpose} then r.purpose else payouts.purpose end,
+          purpose_source = case when ${purpose} then 'internal' else payouts.purpose_source end,
+          method = case when ${method} then r.method else payouts.method end
         from matches m join internal_records r on r.id = m.internal_record_id
-        where m.payout_id = payouts.id and r.purpose is not null and ${scope.where}
-          and (payouts.purpose is null or (payouts.purpose_source = 'internal' and payouts.purpose <> r.purpose))`.execute(this.#db);
-      await sql`update payouts set method = r.method
-        from matches m join internal_records r on r.id = m.internal_record_id
-        where m.payout_id = payouts.id and r.method is not null and payouts.method = 'unknown' and ${scope.where}`.execute(this.#db);
+        where m.payout_id = payouts.id and ${scope.where} and (${purpose} or ${method})`.execute(this.#db);
     }
   }
 }
