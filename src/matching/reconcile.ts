@@ -373,27 +373,32 @@ class ReconcileRun {
 
   /** "Not matched": an anti-join that each dialect plans well. */
   #unmatched(alias: string, column: 'payout_id' | 'internal_record_id') {
-    return sql.raw(this.#unmatchedText(alias, column));
-  }
-
-  #unmatchedText(alias: string, column: 'payout_id' | 'internal_record_id'): string {
     return this.#dialect === 'sqlite'
-      ? `${alias}.id not in (select ${column} from matches)`
-      : `not exists (select 1 from matches mx where mx.${column} = ${alias}.id)`;
+      ? sql.raw(`${alias}.id not in (select ${column} from matches)`)
+      : sql.raw(`not exists (select 1 from matches mx where mx.${column} = ${alias}.id)`);
   }
 
   async #loadLeftovers(): Promise<{ payouts: PayoutFacts[]; records: RecordFacts[] }> {
-    // On SQLite the IDs come from a narrow index (the anti-join needs only
-    // the ID) and only the few leftover rows are read from the wide tables.
-    const unmatched = (table: string, column: 'payout_id' | 'internal_record_id') =>
-      this.#dialect === 'sqlite' ? sql.raw(`x.id in (select u.id from ${table} u where ${this.#unmatchedText('u', column)})`) : this.#unmatched('x', column);
-    const payouts = await sql<Row>`select ${sql.raw(columns('x', PAYOUT_COLUMNS))} from payouts x where ${unmatched('payouts', 'payout_id')} order by x.id`.execute(
-      this.#db,
-    );
-    const records = await sql<Row>`select ${sql.raw(columns('x', RECORD_COLUMNS))} from internal_records x where ${unmatched('internal_records', 'internal_record_id')} order by x.id`.execute(
-      this.#db,
-    );
-    return { payouts: payouts.rows.map((r) => payoutFacts(r)), records: records.rows.map((r) => recordFacts(r)) };
+    // The IDs first (on SQLite from a narrow index: the anti-join needs only
+    // the ID), then the few leftover rows 500 at a time, so result rows and
+    // facts are never both held for every leftover.
+    const ids = async (table: 'payouts' | 'internal_records', column: 'payout_id' | 'internal_record_id'): Promise<number[]> => {
+      const rows = await sql<{ id: number }>`select x.id as id from ${sql.table(table)} x where ${this.#unmatched('x', column)}`.execute(this.#db);
+      return rows.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    };
+    const load = async <T>(table: 'payouts' | 'internal_records', names: readonly string[], idList: readonly number[], facts: (row: Row) => T): Promise<T[]> => {
+      const out: T[] = [];
+      for (let i = 0; i < idList.length; i += 500) {
+        const rows = await sql<Row>`select ${sql.raw(columns('x', names))} from ${sql.table(table)} x where x.id in (${sql.join(idList.slice(i, i + 500))}) order by x.id`.execute(
+          this.#db,
+        );
+        for (const row of rows.rows) out.push(facts(row));
+      }
+      return out;
+    };
+    const payouts = await load('payouts', PAYOUT_COLUMNS, await ids('payouts', 'payout_id'), (row) => payoutFacts(row));
+    const records = await load('internal_records', RECORD_COLUMNS, await ids('internal_records', 'internal_record_id'), (row) => recordFacts(row));
+    return { payouts, records };
   }
 
   /**
