@@ -110,19 +110,33 @@ const RUN_CACHE_KIB = 16 * 1024;
 
 type Row = Record<string, unknown>;
 
+/**
+ * One string per distinct value of the few-valued columns (provider,
+ * currency, status, method, purpose, country): the driver hands every row its
+ * own copies, and a run holds every leftover's facts at once.
+ */
+const interned = new Map<string, string>();
+function intern<T extends string | null>(value: T): T {
+  if (value === null) return value;
+  const known = interned.get(value);
+  if (known !== undefined) return known as T;
+  if (interned.size < 10_000) interned.set(value, value);
+  return value;
+}
+
 function payoutFacts(row: Row, prefix = ''): PayoutFacts {
   return {
     id: Number(row[`${prefix}id`]),
-    provider: row[`${prefix}provider`] as string,
+    provider: intern(row[`${prefix}provider`] as string),
     providerPayoutId: row[`${prefix}provider_payout_id`] as string,
     merchantTransactionId: (row[`${prefix}merchant_transaction_id`] as string | null) ?? null,
     amount: Number(row[`${prefix}amount`]),
-    currency: row[`${prefix}currency`] as string,
+    currency: intern(row[`${prefix}currency`] as string),
     createdAt: Number(row[`${prefix}created_at`]),
-    status: row[`${prefix}status`] as string,
-    method: row[`${prefix}method`] as string,
-    purpose: (row[`${prefix}purpose`] as string | null) ?? null,
-    country: (row[`${prefix}country`] as string | null) ?? null,
+    status: intern(row[`${prefix}status`] as string),
+    method: intern(row[`${prefix}method`] as string),
+    purpose: intern((row[`${prefix}purpose`] as string | null) ?? null),
+    country: intern((row[`${prefix}country`] as string | null) ?? null),
   };
 }
 
@@ -132,12 +146,12 @@ function recordFacts(row: Row, prefix = ''): RecordFacts {
     internalId: row[`${prefix}internal_id`] as string,
     reference: row[`${prefix}reference`] as string,
     amount: Number(row[`${prefix}amount`]),
-    currency: row[`${prefix}currency`] as string,
+    currency: intern(row[`${prefix}currency`] as string),
     createdAt: Number(row[`${prefix}created_at`]),
-    status: (row[`${prefix}status`] as string | null) ?? null,
-    method: (row[`${prefix}method`] as string | null) ?? null,
-    purpose: (row[`${prefix}purpose`] as string | null) ?? null,
-    country: (row[`${prefix}country`] as string | null) ?? null,
+    status: intern((row[`${prefix}status`] as string | null) ?? null),
+    method: intern((row[`${prefix}method`] as string | null) ?? null),
+    purpose: intern((row[`${prefix}purpose`] as string | null) ?? null),
+    country: intern((row[`${prefix}country`] as string | null) ?? null),
   };
 }
 
@@ -284,12 +298,14 @@ class ReconcileRun {
       return result;
     };
     const byReference = await timed('reference pass', () => this.#referencePass());
-    let leftovers = await timed('leftovers loaded', () => this.#loadLeftovers());
-    if (await this.#preferLivePayouts(leftovers.payouts)) leftovers = await this.#loadLeftovers();
-    this.#log?.debug('leftovers', { payouts: leftovers.payouts.length, records: leftovers.records.length });
-    const byTolerance = await timed('tolerance pass and leftovers classified', () =>
-      this.#tolerancePassAndLeftovers(leftovers.payouts, leftovers.records),
-    );
+    // The leftovers live only while pass 2 needs them (not while pairs are checked).
+    const byTolerance = await (async () => {
+      let leftovers = await timed('leftovers loaded', () => this.#loadLeftovers());
+      if (await this.#preferLivePayouts(leftovers.payouts)) leftovers = await this.#loadLeftovers();
+      const { payouts, records } = leftovers;
+      this.#log?.debug('leftovers', { payouts: payouts.length, records: records.length });
+      return timed('tolerance pass and leftovers classified', () => this.#tolerancePassAndLeftovers(payouts, records));
+    })();
     await timed('matched pairs checked', () => this.#checkPairs());
     await timed('exceptions raised', () => this.#flush(true));
     const closed = await timed('gone exceptions closed', () => this.#closeGone());
