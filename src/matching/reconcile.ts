@@ -101,23 +101,42 @@ const MATCHER_KIND_LIST = sql.raw(`(${MATCHER_KINDS.map((k) => `'${k}'`).join(',
 const LEFTOVERS = 'recon_leftover_payouts';
 /** Changes stamped up to ten minutes before the last run started are looked at again (commits in flight, clocks of other processes). */
 const SINCE_MARGIN_MS = 10 * 60_000;
-const RAISE_BATCH = 2000;
+/** Conditions raised per batch: the exception store's chunk, so few of them live long enough to reach the old generation. */
+const RAISE_BATCH = 500;
+/** Matched pairs read per query when checking them. */
+const PAIR_CHUNK = 500;
+/** SQLite page cache during a run, KiB. */
+const RUN_CACHE_KIB = 16 * 1024;
 
 type Row = Record<string, unknown>;
+
+/**
+ * One string per distinct value of the few-valued columns (provider,
+ * currency, status, method, purpose, country): the driver hands every row its
+ * own copies, and a run holds every leftover's facts at once.
+ */
+const interned = new Map<string, string>();
+function intern<T extends string | null>(value: T): T {
+  if (value === null) return value;
+  const known = interned.get(value);
+  if (known !== undefined) return known as T;
+  if (interned.size < 10_000) interned.set(value, value);
+  return value;
+}
 
 function payoutFacts(row: Row, prefix = ''): PayoutFacts {
   return {
     id: Number(row[`${prefix}id`]),
-    provider: row[`${prefix}provider`] as string,
+    provider: intern(row[`${prefix}provider`] as string),
     providerPayoutId: row[`${prefix}provider_payout_id`] as string,
     merchantTransactionId: (row[`${prefix}merchant_transaction_id`] as string | null) ?? null,
     amount: Number(row[`${prefix}amount`]),
-    currency: row[`${prefix}currency`] as string,
+    currency: intern(row[`${prefix}currency`] as string),
     createdAt: Number(row[`${prefix}created_at`]),
-    status: row[`${prefix}status`] as string,
-    method: row[`${prefix}method`] as string,
-    purpose: (row[`${prefix}purpose`] as string | null) ?? null,
-    country: (row[`${prefix}country`] as string | null) ?? null,
+    status: intern(row[`${prefix}status`] as string),
+    method: intern(row[`${prefix}method`] as string),
+    purpose: intern((row[`${prefix}purpose`] as string | null) ?? null),
+    country: intern((row[`${prefix}country`] as string | null) ?? null),
   };
 }
 
@@ -127,12 +146,12 @@ function recordFacts(row: Row, prefix = ''): RecordFacts {
     internalId: row[`${prefix}internal_id`] as string,
     reference: row[`${prefix}reference`] as string,
     amount: Number(row[`${prefix}amount`]),
-    currency: row[`${prefix}currency`] as string,
+    currency: intern(row[`${prefix}currency`] as string),
     createdAt: Number(row[`${prefix}created_at`]),
-    status: (row[`${prefix}status`] as string | null) ?? null,
-    method: (row[`${prefix}method`] as string | null) ?? null,
-    purpose: (row[`${prefix}purpose`] as string | null) ?? null,
-    country: (row[`${prefix}country`] as string | null) ?? null,
+    status: intern((row[`${prefix}status`] as string | null) ?? null),
+    method: intern((row[`${prefix}method`] as string | null) ?? null),
+    purpose: intern((row[`${prefix}purpose`] as string | null) ?? null),
+    country: intern((row[`${prefix}country`] as string | null) ?? null),
   };
 }
 
@@ -167,9 +186,20 @@ export async function reconcile(ledger: Ledger, options: ReconcileOptions): Prom
   const since = previousStart === null ? null : previousStart - SINCE_MARGIN_MS;
   const recordsSince = previousStart === null ? null : await recordsChangedSince(ledger, previousStart);
   try {
-    const result = await ledger.transaction((trx) =>
-      new ReconcileRun(trx, ledger.dialect, runId, startedAt, { since, recordsSince }, period, options.rules, options.log).run(),
-    );
+    const result = await ledger.transaction(async (trx) => {
+      const run = () => new ReconcileRun(trx, ledger.dialect, runId, startedAt, { since, recordsSince }, period, options.rules, options.log).run();
+      if (ledger.dialect !== 'sqlite') return run();
+      // The run reads through indexes and writes in one pass: a small page
+      // cache is as fast (the OS caches the file) and keeps the process's
+      // memory from filling the ledger's 64 MiB, whatever the ledger's size.
+      const [previousCache] = (await sql<{ cache_size: number }>`pragma cache_size`.execute(trx)).rows;
+      await sql.raw(`pragma cache_size = -${RUN_CACHE_KIB}`).execute(trx);
+      try {
+        return await run();
+      } finally {
+        if (previousCache) await sql.raw(`pragma cache_size = ${Number(previousCache.cache_size)}`).execute(trx);
+      }
+    });
     const durationMs = options.clock() - startedAt;
     await ledger.db
       .updateTable('reconciliation_runs')
@@ -224,8 +254,8 @@ class ReconcileRun {
   readonly #period: ReconcilePeriod | null;
   readonly #rules: MatchingRules;
   readonly #log: Logger | undefined;
-  /** Every condition raised by this run, by fingerprint (to tell which open exceptions went away). */
-  readonly #raised = new Set<string>();
+  /** The exception (ID) of every condition raised by this run, to tell which open exceptions went away (numbers: a fraction of the fingerprints' memory). */
+  readonly #raised = new Set<number>();
   /** The state (kind) each subject got in this run, for closing reasons. */
   readonly #payoutState = new Map<number, string>();
   readonly #recordState = new Map<number, string>();
@@ -268,12 +298,14 @@ class ReconcileRun {
       return result;
     };
     const byReference = await timed('reference pass', () => this.#referencePass());
-    let leftovers = await timed('leftovers loaded', () => this.#loadLeftovers());
-    if (await this.#preferLivePayouts(leftovers.payouts)) leftovers = await this.#loadLeftovers();
-    this.#log?.debug('leftovers', { payouts: leftovers.payouts.length, records: leftovers.records.length });
-    const byTolerance = await timed('tolerance pass and leftovers classified', () =>
-      this.#tolerancePassAndLeftovers(leftovers.payouts, leftovers.records),
-    );
+    // The leftovers live only while pass 2 needs them (not while pairs are checked).
+    const byTolerance = await (async () => {
+      let leftovers = await timed('leftovers loaded', () => this.#loadLeftovers());
+      if (await this.#preferLivePayouts(leftovers.payouts)) leftovers = await this.#loadLeftovers();
+      const { payouts, records } = leftovers;
+      this.#log?.debug('leftovers', { payouts: payouts.length, records: records.length });
+      return timed('tolerance pass and leftovers classified', () => this.#tolerancePassAndLeftovers(payouts, records));
+    })();
     await timed('matched pairs checked', () => this.#checkPairs());
     await timed('exceptions raised', () => this.#flush(true));
     const closed = await timed('gone exceptions closed', () => this.#closeGone());
@@ -300,13 +332,17 @@ class ReconcileRun {
 
   /** Pass 1: one `insert … select … join` per status group; a record claimed once cannot be claimed again (unique keys). */
   async #referencePass(): Promise<number> {
-    // One statement in payout order (no sort): of two payouts with one
-    // reference the older wins; `#preferLivePayouts` then hands the record
-    // to a live payout if the older one failed, was cancelled or expired.
+    // One statement in payout order: of two payouts with one reference the
+    // older wins; `#preferLivePayouts` then hands the record to a live
+    // payout if the older one failed, was cancelled or expired. SQLite would
+    // walk the wide payouts table to avoid the sort; the narrow
+    // `(merchant_transaction_id)` index covers what the join needs, and
+    // sorting the pairs costs less than reading every payout row.
+    const payouts = this.#dialect === 'sqlite' ? 'payouts p indexed by payouts_merchant_transaction_id_idx' : 'payouts p';
     const result = await sql`
       insert into matches (payout_id, internal_record_id, method, confidence, run_id, created_at, created_by)
       select p.id, r.id, 'reference', 100, ${this.#runId}, ${this.#now}, 'matcher'
-      from payouts p join internal_records r on r.reference = p.merchant_transaction_id
+      from ${sql.raw(payouts)} join internal_records r on r.reference = p.merchant_transaction_id
       where p.merchant_transaction_id is not null
         and ${this.#unmatched('p', 'payout_id')} and ${this.#unmatched('r', 'internal_record_id')}
       order by p.id, r.id
@@ -359,193 +395,162 @@ class ReconcileRun {
   }
 
   async #loadLeftovers(): Promise<{ payouts: PayoutFacts[]; records: RecordFacts[] }> {
-    const payouts = await sql<Row>`select ${sql.raw(columns('p', PAYOUT_COLUMNS))} from payouts p where ${this.#unmatched('p', 'payout_id')} order by p.id`.execute(
-      this.#db,
-    );
-    const records = await sql<Row>`select ${sql.raw(columns('r', RECORD_COLUMNS))} from internal_records r where ${this.#unmatched('r', 'internal_record_id')} order by r.id`.execute(
-      this.#db,
-    );
-    return { payouts: payouts.rows.map((r) => payoutFacts(r)), records: records.rows.map((r) => recordFacts(r)) };
+    // The IDs first (on SQLite from a narrow index: the anti-join needs only
+    // the ID), then the few leftover rows 500 at a time, so result rows and
+    // facts are never both held for every leftover.
+    const ids = async (table: 'payouts' | 'internal_records', column: 'payout_id' | 'internal_record_id'): Promise<number[]> => {
+      const rows = await sql<{ id: number }>`select x.id as id from ${sql.table(table)} x where ${this.#unmatched('x', column)}`.execute(this.#db);
+      return rows.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    };
+    const load = async <T>(table: 'payouts' | 'internal_records', names: readonly string[], idList: readonly number[], facts: (row: Row) => T): Promise<T[]> => {
+      const out: T[] = [];
+      for (let i = 0; i < idList.length; i += 500) {
+        const rows = await sql<Row>`select ${sql.raw(columns('x', names))} from ${sql.table(table)} x where x.id in (${sql.join(idList.slice(i, i + 500))}) order by x.id`.execute(
+          this.#db,
+        );
+        for (const row of rows.rows) out.push(facts(row));
+      }
+      return out;
+    };
+    const payouts = await load('payouts', PAYOUT_COLUMNS, await ids('payouts', 'payout_id'), (row) => payoutFacts(row));
+    const records = await load('internal_records', RECORD_COLUMNS, await ids('internal_records', 'internal_record_id'), (row) => recordFacts(row));
+    return { payouts, records };
   }
 
-  /** Pass 2 and the classification of what is left. Returns the number of tolerance matches. */
+  /**
+   * Pass 2 and the classification of what is left. Returns the number of
+   * tolerance matches. Memory follows the leftovers, never the ledger: the
+   * records in the leftover payouts' boxes are read twice, small each time
+   * (first only the unmatched ones, as ID pairs to score; then, a chunk of
+   * unexplained payouts at a time, the matched ones with their payouts, to
+   * tell duplicates).
+   */
   async #tolerancePassAndLeftovers(payouts: PayoutFacts[], records: RecordFacts[]): Promise<number> {
     const rules = this.#rules;
-    const candidates = payouts.length > 0 ? await this.#candidates(payouts) : [];
     const recordsById = new Map(records.map((r) => [r.id, r]));
     const payoutsById = new Map(payouts.map((p) => [p.id, p]));
-    const rejected = await this.#rejectedPairs();
-
-    const scored: ScoredPair[] = [];
-    for (const c of candidates) {
-      if (c.matchedPayoutId !== null || rejected.has(`${c.payoutId}:${c.record.id}`)) continue;
-      const p = payoutsById.get(c.payoutId);
-      if (!p) continue;
-      const score = scorePair(rules, p, c.record);
-      if (score !== null) scored.push({ payoutId: p.id, recordId: c.record.id, score });
-    }
-    const { matches, proposals } = assignGreedy(scored, rules.autoConfirmScore, rules.proposeScore);
-    if (matches.length > 0) {
-      for (let i = 0; i < matches.length; i += 500) {
-        await this.#db
-          .insertInto('matches')
-          .values(
-            matches.slice(i, i + 500).map((m) => ({
-              payout_id: m.payoutId,
-              internal_record_id: m.recordId,
-              method: 'tolerance',
-              confidence: m.score,
-              run_id: this.#runId,
-              created_at: this.#now,
-              created_by: 'matcher',
-              note: null,
-            })),
-          )
-          .execute();
+    if (payouts.length > 0) await this.#createLeftoversTable(payouts);
+    try {
+      const rejected = await this.#rejectedPairs();
+      const scored: ScoredPair[] = [];
+      for (const [payoutId, recordId] of payouts.length > 0 ? await this.#unmatchedCandidatePairs() : []) {
+        if (rejected.has(`${payoutId}:${recordId}`)) continue;
+        const p = payoutsById.get(payoutId);
+        const r = recordsById.get(recordId);
+        if (!p || !r) continue;
+        const score = scorePair(rules, p, r);
+        if (score !== null) scored.push({ payoutId, recordId, score });
       }
-    }
-    const claimedPayouts = new Set<number>();
-    const claimedRecords = new Map<number, number>(); // record → payout matched to it in this run
-    for (const m of matches) {
-      claimedPayouts.add(m.payoutId);
-      claimedRecords.set(m.recordId, m.payoutId);
-    }
-    for (const pr of proposals) {
-      claimedPayouts.add(pr.payoutId);
-      const p = payoutsById.get(pr.payoutId) as PayoutFacts;
-      const r = recordsById.get(pr.recordId) as RecordFacts;
-      if (this.#inPeriod(p.createdAt) || this.#inPeriod(r.createdAt)) await this.#raise(proposedMatch(rules, p, r, pr.score));
-    }
-    const proposedRecords = new Set(proposals.map((pr) => pr.recordId));
-
-    // Payouts still unexplained: duplicates of a matched record, or unknown.
-    const byPayout = new Map<number, Candidate[]>();
-    for (const c of candidates) {
-      let list = byPayout.get(c.payoutId);
-      if (!list) byPayout.set(c.payoutId, (list = []));
-      list.push(c);
-    }
-    const remainingPayouts = payouts.filter((p) => !claimedPayouts.has(p.id));
-    const remainingRecords = records.filter((r) => !claimedRecords.has(r.id) && !proposedRecords.has(r.id));
-    // Matched payouts get their purpose and method from their record before
-    // anything describes them, so a re-run describes them the same way.
-    await this.#fillFromRecords();
-    const matchedPayoutIds = new Set<number>(matches.map((m) => m.payoutId));
-    for (const c of candidates) if (c.matchedPayoutId !== null) matchedPayoutIds.add(c.matchedPayoutId);
-    const matchedPayouts = await this.#payoutsById([...matchedPayoutIds]);
-
-    const recordIndex = new NearestIndex(remainingRecords);
-    const unknownPayouts: PayoutFacts[] = [];
-    for (const p of remainingPayouts) {
-      if (!this.#inPeriod(p.createdAt)) {
-        unknownPayouts.push(p);
-        continue;
+      const { matches, proposals } = assignGreedy(scored, rules.autoConfirmScore, rules.proposeScore);
+      scored.length = 0;
+      if (matches.length > 0) {
+        for (let i = 0; i < matches.length; i += 500) {
+          await this.#db
+            .insertInto('matches')
+            .values(
+              matches.slice(i, i + 500).map((m) => ({
+                payout_id: m.payoutId,
+                internal_record_id: m.recordId,
+                method: 'tolerance',
+                confidence: m.score,
+                run_id: this.#runId,
+                created_at: this.#now,
+                created_by: 'matcher',
+                note: null,
+              })),
+            )
+            .execute();
+        }
       }
-      const duplicate = this.#duplicateOf(p, byPayout.get(p.id) ?? [], claimedRecords, matchedPayouts);
-      if (duplicate) {
-        await this.#raise(duplicate);
-        continue;
+      const claimedPayouts = new Set<number>();
+      const claimedRecords = new Set<number>();
+      for (const m of matches) {
+        claimedPayouts.add(m.payoutId);
+        claimedRecords.add(m.recordId);
       }
-      unknownPayouts.push(p);
-      const near = recordIndex.nearest(p);
-      const nearest: Nearest<RecordFacts> | null = near ? { facts: near, score: scorePair(rules, p, near) } : null;
-      await this.#raise(unknownPayout(rules, p, nearest, isStuck(rules, p, this.#now)));
-    }
+      for (const pr of proposals) {
+        claimedPayouts.add(pr.payoutId);
+        const p = payoutsById.get(pr.payoutId) as PayoutFacts;
+        const r = recordsById.get(pr.recordId) as RecordFacts;
+        if (this.#inPeriod(p.createdAt) || this.#inPeriod(r.createdAt)) await this.#raise(proposedMatch(rules, p, r, pr.score));
+      }
+      const proposedRecords = new Set(proposals.map((pr) => pr.recordId));
 
-    const payoutIndex = new NearestIndex(unknownPayouts);
-    for (const r of remainingRecords) {
-      if (!this.#inPeriod(r.createdAt)) continue;
-      if (this.#now - r.createdAt < rules.missingGraceMs) continue; // not yet due
-      const near = payoutIndex.nearest(r);
-      const nearest: Nearest<PayoutFacts> | null = near ? { facts: near, score: scorePair(rules, near, r) } : null;
-      await this.#raise(missingAtProvider(rules, r, nearest));
+      // Payouts still unexplained: duplicates of a matched record, or unknown.
+      const remainingPayouts = payouts.filter((p) => !claimedPayouts.has(p.id));
+      const remainingRecords = records.filter((r) => !claimedRecords.has(r.id) && !proposedRecords.has(r.id));
+      // Matched payouts get their purpose and method from their record before
+      // anything describes them, so a re-run describes them the same way.
+      await this.#fillFromRecords();
+
+      const recordIndex = new NearestIndex(remainingRecords);
+      const unknownPayouts: PayoutFacts[] = [];
+      const DUPLICATE_CHUNK = 500;
+      for (let i = 0; i < remainingPayouts.length; i += DUPLICATE_CHUNK) {
+        const chunk = remainingPayouts.slice(i, i + DUPLICATE_CHUNK);
+        const inPeriod = chunk.filter((p) => this.#inPeriod(p.createdAt));
+        const owned = inPeriod.length > 0 ? await this.#matchedCandidates(inPeriod.map((p) => p.id)) : new Map<number, Candidate[]>();
+        // Which matched record each payout repeats, if any; then the facts of
+        // only those records' payouts (one look-up per chunk).
+        const duplicates = new Map<number, DuplicateChoice>();
+        for (const p of inPeriod) {
+          const choice = this.#duplicateOf(p, owned.get(p.id) ?? []);
+          if (choice) duplicates.set(p.id, choice);
+        }
+        owned.clear();
+        const owners = await this.#payoutsById([...new Set([...duplicates.values()].map((d) => d.candidate.ownerId))]);
+        for (const p of chunk) {
+          if (!this.#inPeriod(p.createdAt)) {
+            unknownPayouts.push(p);
+            continue;
+          }
+          const duplicate = duplicates.get(p.id);
+          if (duplicate) {
+            const { candidate, how, score } = duplicate;
+            await this.#raise(duplicatePayout(rules, p, candidate.record, owners.get(candidate.ownerId) as PayoutFacts, how, score));
+            continue;
+          }
+          unknownPayouts.push(p);
+          const near = recordIndex.nearest(p);
+          const nearest: Nearest<RecordFacts> | null = near ? { facts: near, score: scorePair(rules, p, near) } : null;
+          await this.#raise(unknownPayout(rules, p, nearest, isStuck(rules, p, this.#now)));
+        }
+      }
+
+      const payoutIndex = new NearestIndex(unknownPayouts);
+      for (const r of remainingRecords) {
+        if (!this.#inPeriod(r.createdAt)) continue;
+        if (this.#now - r.createdAt < rules.missingGraceMs) continue; // not yet due
+        const near = payoutIndex.nearest(r);
+        const nearest: Nearest<PayoutFacts> | null = near ? { facts: near, score: scorePair(rules, near, r) } : null;
+        await this.#raise(missingAtProvider(rules, r, nearest));
+      }
+      return matches.length;
+    } finally {
+      if (payouts.length > 0 && this.#dialect === 'sqlite') await sql.raw(`drop table if exists temp.${LEFTOVERS}`).execute(this.#db);
     }
-    return matches.length;
   }
 
   /**
    * A leftover payout that repeats one already matched: same reference as a
    * matched record, else the best-scoring matched record in its tolerance box
-   * (at least `proposeScore`).
+   * (at least `proposeScore`). `candidates`: the matched records in its box
+   * or with its reference, each with the ID of the payout it is matched to.
    */
-  #duplicateOf(
-    p: PayoutFacts,
-    candidates: readonly Candidate[],
-    claimedRecords: ReadonlyMap<number, number>,
-    matchedPayouts: ReadonlyMap<number, PayoutFacts>,
-  ): Condition | null {
-    const owner = (c: Candidate): PayoutFacts | undefined => {
-      const id = c.matchedPayoutId ?? claimedRecords.get(c.record.id);
-      return id === undefined || id === p.id ? undefined : matchedPayouts.get(id);
-    };
+  #duplicateOf(p: PayoutFacts, candidates: readonly Candidate[]): DuplicateChoice | null {
+    const owned = (c: Candidate): boolean => c.ownerId !== p.id;
     const byReference = candidates
-      .filter((c) => p.merchantTransactionId !== null && c.record.reference === p.merchantTransactionId && owner(c))
+      .filter((c) => p.merchantTransactionId !== null && c.record.reference === p.merchantTransactionId && owned(c))
       .sort((a, b) => a.record.id - b.record.id)[0];
-    if (byReference) return duplicatePayout(this.#rules, p, byReference.record, owner(byReference) as PayoutFacts, 'reference', null);
+    if (byReference) return { candidate: byReference, how: 'reference', score: null };
     let best: { c: Candidate; score: number } | null = null;
     for (const c of candidates) {
-      if (!owner(c)) continue;
+      if (!owned(c)) continue;
       const score = scorePair(this.#rules, p, c.record);
       if (score === null || score < this.#rules.proposeScore) continue;
       if (!best || score > best.score || (score === best.score && c.record.id < best.c.record.id)) best = { c, score };
     }
-    return best ? duplicatePayout(this.#rules, p, best.c.record, owner(best.c) as PayoutFacts, 'similar', best.score) : null;
-  }
-
-  /** Records in each leftover payout's tolerance box or with its reference, and who they are matched to. */
-  async #candidates(payouts: readonly PayoutFacts[]): Promise<Candidate[]> {
-    const db = this.#db;
-    if (this.#dialect === 'sqlite') await sql.raw(`drop table if exists temp.${LEFTOVERS}`).execute(db);
-    await sql
-      .raw(
-        `create temp table ${LEFTOVERS} (payout_id bigint primary key, mtid text, currency text not null, amount_lo bigint not null, amount_hi bigint not null, created_lo bigint not null, created_hi bigint not null)${this.#dialect === 'postgres' ? ' on commit drop' : ''}`,
-      )
-      .execute(db);
-    try {
-      for (let i = 0; i < payouts.length; i += 500) {
-        const rows = payouts.slice(i, i + 500).map((p) => {
-          const bound = amountSearchBound(this.#rules, p.amount, p.currency);
-          const w = this.#rules.timeWindowMs;
-          return sql`(${p.id}, ${p.merchantTransactionId}, ${p.currency}, ${p.amount - bound}, ${p.amount + bound}, ${p.createdAt - w}, ${p.createdAt + w})`;
-        });
-        await sql`insert into ${sql.table(LEFTOVERS)} values ${sql.join(rows)}`.execute(db);
-      }
-      const select = `select t.payout_id as payout_id, ${columns('r', RECORD_COLUMNS, 'r_')}, m.payout_id as matched_payout_id`;
-      const box = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
-        join internal_records r on r.currency = t.currency and r.amount >= t.amount_lo and r.amount <= t.amount_hi
-          and r.created_at >= t.created_lo and r.created_at <= t.created_hi
-        left join matches m on m.internal_record_id = r.id`.execute(db);
-      const byReference = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
-        join internal_records r on r.reference = t.mtid
-        left join matches m on m.internal_record_id = r.id`.execute(db);
-      const seen = new Set<string>();
-      const out: Candidate[] = [];
-      for (const row of [...box.rows, ...byReference.rows]) {
-        const key = `${String(row.payout_id)}:${String(row.r_id)}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        out.push({
-          payoutId: Number(row.payout_id),
-          record: recordFacts(row, 'r_'),
-          matchedPayoutId: row.matched_payout_id === null ? null : Number(row.matched_payout_id),
-        });
-      }
-      out.sort((a, b) => a.payoutId - b.payoutId || a.record.id - b.record.id);
-      return out;
-    } finally {
-      if (this.#dialect === 'sqlite') await sql.raw(`drop table if exists temp.${LEFTOVERS}`).execute(db);
-    }
-  }
-
-  async #rejectedPairs(): Promise<Set<string>> {
-    const rows = await this.#db
-      .selectFrom('audit_log')
-      .select(['payout_id', 'internal_record_id'])
-      .where('action', '=', 'unmatch')
-      .where('payout_id', 'is not', null)
-      .where('internal_record_id', 'is not', null)
-      .execute();
-    return new Set(rows.map((r) => `${String(r.payout_id)}:${String(r.internal_record_id)}`));
+    return best ? { candidate: best.c, how: 'similar', score: best.score } : null;
   }
 
   async #payoutsById(ids: readonly number[]): Promise<Map<number, PayoutFacts>> {
@@ -559,6 +564,89 @@ class ReconcileRun {
       for (const row of rows) out.set(row.id, payoutFacts(row));
     }
     return out;
+  }
+
+  /** The leftover payouts in a temp table, each with its tolerance box, for the candidate joins. */
+  async #createLeftoversTable(payouts: readonly PayoutFacts[]): Promise<void> {
+    const db = this.#db;
+    if (this.#dialect === 'sqlite') await sql.raw(`drop table if exists temp.${LEFTOVERS}`).execute(db);
+    await sql
+      .raw(
+        `create temp table ${LEFTOVERS} (payout_id bigint primary key, mtid text, currency text not null, amount_lo bigint not null, amount_hi bigint not null, created_lo bigint not null, created_hi bigint not null)${this.#dialect === 'postgres' ? ' on commit drop' : ''}`,
+      )
+      .execute(db);
+    for (let i = 0; i < payouts.length; i += 500) {
+      const rows = payouts.slice(i, i + 500).map((p) => {
+        const bound = amountSearchBound(this.#rules, p.amount, p.currency);
+        const w = this.#rules.timeWindowMs;
+        return sql`(${p.id}, ${p.merchantTransactionId}, ${p.currency}, ${p.amount - bound}, ${p.amount + bound}, ${p.createdAt - w}, ${p.createdAt + w})`;
+      });
+      await sql`insert into ${sql.table(LEFTOVERS)} values ${sql.join(rows)}`.execute(db);
+    }
+  }
+
+  /** [payout, record] for every unmatched record in a leftover payout's tolerance box or with its reference (each pair once). */
+  async #unmatchedCandidatePairs(): Promise<[number, number][]> {
+    const unmatched = this.#unmatched('r', 'internal_record_id');
+    const box = await sql<{ payout_id: number; record_id: number }>`select t.payout_id as payout_id, r.id as record_id from ${sql.table(LEFTOVERS)} t
+      join internal_records r on r.currency = t.currency and r.amount >= t.amount_lo and r.amount <= t.amount_hi
+        and r.created_at >= t.created_lo and r.created_at <= t.created_hi
+      where ${unmatched}`.execute(this.#db);
+    const byReference = await sql<{ payout_id: number; record_id: number }>`select t.payout_id as payout_id, r.id as record_id from ${sql.table(LEFTOVERS)} t
+      join internal_records r on r.reference = t.mtid
+      where ${unmatched}`.execute(this.#db);
+    const seen = new Set<string>();
+    const out: [number, number][] = [];
+    for (const rows of [box.rows, byReference.rows]) {
+      for (const row of rows) {
+        const payoutId = Number(row.payout_id);
+        const recordId = Number(row.record_id);
+        const key = `${payoutId}:${recordId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push([payoutId, recordId]);
+      }
+    }
+    return out;
+  }
+
+  /** For these leftover payouts: the matched records in their boxes or with their references, with the IDs of the payouts they are matched to. */
+  async #matchedCandidates(payoutIds: readonly number[]): Promise<Map<number, Candidate[]>> {
+    const select = `select t.payout_id as payout_id, ${columns('r', RECORD_COLUMNS, 'r_')}, m.payout_id as owner_id`;
+    const owned = sql`join matches m on m.internal_record_id = r.id where t.payout_id in (${sql.join(payoutIds)})`;
+    const box = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
+      join internal_records r on r.currency = t.currency and r.amount >= t.amount_lo and r.amount <= t.amount_hi
+        and r.created_at >= t.created_lo and r.created_at <= t.created_hi
+      ${owned}`.execute(this.#db);
+    const byReference = await sql<Row>`${sql.raw(select)} from ${sql.table(LEFTOVERS)} t
+      join internal_records r on r.reference = t.mtid
+      ${owned}`.execute(this.#db);
+    const out = new Map<number, Candidate[]>();
+    const seen = new Set<string>();
+    for (const rows of [box.rows, byReference.rows]) {
+      for (const row of rows) {
+        const payoutId = Number(row.payout_id);
+        const key = `${payoutId}:${String(row.r_id)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        let list = out.get(payoutId);
+        if (!list) out.set(payoutId, (list = []));
+        list.push({ record: recordFacts(row, 'r_'), ownerId: Number(row.owner_id) });
+      }
+    }
+    for (const list of out.values()) list.sort((a, b) => a.record.id - b.record.id);
+    return out;
+  }
+
+  async #rejectedPairs(): Promise<Set<string>> {
+    const rows = await this.#db
+      .selectFrom('audit_log')
+      .select(['payout_id', 'internal_record_id'])
+      .where('action', '=', 'unmatch')
+      .where('payout_id', 'is not', null)
+      .where('internal_record_id', 'is not', null)
+      .execute();
+    return new Set(rows.map((r) => `${String(r.payout_id)}:${String(r.internal_record_id)}`));
   }
 
   /**
@@ -622,14 +710,13 @@ class ReconcileRun {
     for (const where of scopes) {
       const ids = await sql<{ id: number }>`select m.id as id ${sql.raw(from)} where ${where} and ${differs}`.execute(this.#db);
       const pending = ids.rows.map((row) => Number(row.id)).filter((id) => !seen.has(id));
-      for (let i = 0; i < pending.length; i += 1000) {
-        await check((await sql<Row>`${sql.raw(select)} where m.id in (${sql.join(pending.slice(i, i + 1000))})`.execute(this.#db)).rows);
+      for (let i = 0; i < pending.length; i += PAIR_CHUNK) {
+        await check((await sql<Row>`${sql.raw(select)} where m.id in (${sql.join(pending.slice(i, i + PAIR_CHUNK))})`.execute(this.#db)).rows);
       }
     }
   }
 
   async #raise(condition: Condition): Promise<void> {
-    this.#raised.add(condition.fingerprint);
     if (condition.payoutId !== null && condition.kind !== 'missing_at_provider') this.#payoutState.set(condition.payoutId, condition.kind);
     if (condition.internalRecordId !== null && condition.kind !== 'duplicate_payout') this.#recordState.set(condition.internalRecordId, condition.kind);
     this.#pending.push(condition);
@@ -641,7 +728,8 @@ class ReconcileRun {
     const batch = this.#pending;
     this.#pending = [];
     const outcomes = await raiseExceptions(this.#db, batch, this.#now, this.#runId);
-    for (const { outcome } of outcomes.values()) {
+    for (const { id, outcome } of outcomes.values()) {
+      this.#raised.add(Number(id));
       if (outcome === 'opened') this.#counts.opened += 1;
       else if (outcome === 'reopened') this.#counts.reopened += 1;
       else if (outcome === 'updated') this.#counts.updated += 1;
@@ -676,7 +764,7 @@ class ReconcileRun {
       );
     }
     const open = await query.execute();
-    const gone = open.filter((e) => !this.#raised.has(e.fingerprint));
+    const gone = open.filter((e) => !this.#raised.has(Number(e.id)));
     if (gone.length === 0) return 0;
     const matchedPayouts = new Map<number, { recordId: number; method: string }>();
     const matchedRecords = new Map<number, { payoutId: number; method: string }>();
@@ -725,19 +813,29 @@ class ReconcileRun {
   async #fillFromRecords(): Promise<void> {
     for (const scope of this.#pairScopes()) {
       if (scope.drive !== 'pair') continue;
-      await sql`update payouts set purpose = r.purpose, purpose_source = 'internal'
+      // Purpose and method in one pass over the pairs (each column only from
+      // its own condition, so one statement does what two did).
+      const purpose = sql`(r.purpose is not null and (payouts.purpose is null or (payouts.purpose_source = 'internal' and payouts.purpose <> r.purpose)))`;
+      const method = sql`(r.method is not null and payouts.method = 'unknown')`;
+      await sql`update payouts set
+          purpose = case when ${purpose} then r.purpose else payouts.purpose end,
+          purpose_source = case when ${purpose} then 'internal' else payouts.purpose_source end,
+          method = case when ${method} then r.method else payouts.method end
         from matches m join internal_records r on r.id = m.internal_record_id
-        where m.payout_id = payouts.id and r.purpose is not null and ${scope.where}
-          and (payouts.purpose is null or (payouts.purpose_source = 'internal' and payouts.purpose <> r.purpose))`.execute(this.#db);
-      await sql`update payouts set method = r.method
-        from matches m join internal_records r on r.id = m.internal_record_id
-        where m.payout_id = payouts.id and r.method is not null and payouts.method = 'unknown' and ${scope.where}`.execute(this.#db);
+        where m.payout_id = payouts.id and ${scope.where} and (${purpose} or ${method})`.execute(this.#db);
     }
   }
 }
 
+/** A matched record near a leftover payout, and the payout it is matched to. */
 interface Candidate {
-  payoutId: number;
   record: RecordFacts;
-  matchedPayoutId: number | null;
+  ownerId: number;
+}
+
+/** The matched record a leftover payout repeats. */
+interface DuplicateChoice {
+  candidate: Candidate;
+  how: 'reference' | 'similar';
+  score: number | null;
 }
