@@ -70,6 +70,26 @@ export class Ledger {
     return this.db.connection().execute((db) => fn(raw, db));
   }
 
+  /**
+   * Runs `fn` with SQLite's page cache at most `kib` KiB, then gives the
+   * cache back (PostgreSQL: just runs it). For bulk passes that go through
+   * the ledger once, in index order (sync, reconcile, reports): a small cache
+   * is as fast, as the OS caches the file, and keeps the process's memory
+   * from filling the ledger's 64 MiB. A ledger opened smaller keeps its size.
+   */
+  async withPageCacheAtMost<T>(kib: number, fn: () => Promise<T>): Promise<T> {
+    const raw = this.#sqlite;
+    if (!raw) return fn();
+    const previous = raw.pragma('cache_size', { simple: true }) as number;
+    const current = previous < 0 ? -previous : (previous * (raw.pragma('page_size', { simple: true }) as number)) / 1024;
+    if (current > kib) raw.pragma(`cache_size = -${kib}`);
+    try {
+      return await fn();
+    } finally {
+      raw.pragma(`cache_size = ${previous}`);
+    }
+  }
+
   /** One transaction; a thrown error rolls everything in it back. */
   transaction<T>(fn: (trx: LedgerTransaction) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(fn);

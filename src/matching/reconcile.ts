@@ -186,20 +186,12 @@ export async function reconcile(ledger: Ledger, options: ReconcileOptions): Prom
   const since = previousStart === null ? null : previousStart - SINCE_MARGIN_MS;
   const recordsSince = previousStart === null ? null : await recordsChangedSince(ledger, previousStart);
   try {
-    const result = await ledger.transaction(async (trx) => {
-      const run = () => new ReconcileRun(trx, ledger.dialect, runId, startedAt, { since, recordsSince }, period, options.rules, options.log).run();
-      if (ledger.dialect !== 'sqlite') return run();
-      // The run reads through indexes and writes in one pass: a small page
-      // cache is as fast (the OS caches the file) and keeps the process's
-      // memory from filling the ledger's 64 MiB, whatever the ledger's size.
-      const [previousCache] = (await sql<{ cache_size: number }>`pragma cache_size`.execute(trx)).rows;
-      await sql.raw(`pragma cache_size = -${RUN_CACHE_KIB}`).execute(trx);
-      try {
-        return await run();
-      } finally {
-        if (previousCache) await sql.raw(`pragma cache_size = ${Number(previousCache.cache_size)}`).execute(trx);
-      }
-    });
+    // The run reads through indexes and writes in one pass (see withPageCacheAtMost).
+    const result = await ledger.withPageCacheAtMost(RUN_CACHE_KIB, () =>
+      ledger.transaction((trx) =>
+        new ReconcileRun(trx, ledger.dialect, runId, startedAt, { since, recordsSince }, period, options.rules, options.log).run(),
+      ),
+    );
     const durationMs = options.clock() - startedAt;
     await ledger.db
       .updateTable('reconciliation_runs')

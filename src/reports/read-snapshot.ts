@@ -60,21 +60,18 @@ export async function withReadSnapshot<T>(ledger: Ledger, fn: (snapshot: ReadSna
   }
   // Kysely's SQLite transactions begin IMMEDIATE (they take the write lock):
   // a deferred BEGIN on the held connection is a plain read snapshot instead.
-  return ledger.withSqliteConnection(async (raw, db) => {
-    // A report walks the ledger once: a small page cache reads as fast
-    // (the OS caches the file) and keeps the process's memory down.
-    const cacheSize = raw.pragma('cache_size', { simple: true }) as number;
-    raw.pragma(`cache_size = -${REPORT_CACHE_KIB}`);
-    raw.exec('begin deferred');
-    try {
-      const result = await fn(new ReadSnapshot(db, raw));
-      raw.exec('commit');
-      return result;
-    } catch (error) {
-      if (raw.inTransaction) raw.exec('rollback');
-      throw error;
-    } finally {
-      raw.pragma(`cache_size = ${cacheSize}`);
-    }
-  });
+  // A report walks the ledger once (see withPageCacheAtMost).
+  return ledger.withPageCacheAtMost(REPORT_CACHE_KIB, () =>
+    ledger.withSqliteConnection(async (raw, db) => {
+      raw.exec('begin deferred');
+      try {
+        const result = await fn(new ReadSnapshot(db, raw));
+        raw.exec('commit');
+        return result;
+      } catch (error) {
+        if (raw.inTransaction) raw.exec('rollback');
+        throw error;
+      }
+    }),
+  );
 }

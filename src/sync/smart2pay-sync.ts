@@ -272,57 +272,57 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     return seen.size;
   };
 
-  const restoreCache = await smallPageCache(ledger);
-  try {
-    for (;;) {
-      options.signal?.throwIfAborted();
-      for (const w of queue.issue()) inFlight.set(w, fetchPage(w));
-      const head = queue.head();
-      if (!head) break;
-      const pending = inFlight.get(head);
-      if (!pending) throw new Error('internal: window without request');
-      const result = await pending;
-      inFlight.delete(head);
-      if (!result.ok) failWindow(head, result.error);
-      const items = result.ok ? result.items : [];
-      const action = queue.resolveHead(items.length);
-      if (action === 'split') continue;
-      let rows = items.length;
-      if (action === 'page') {
-        log.debug('one-second window overflows a page; paging with offset', { window: label(head), rows });
-        rows = await pageWithOffset(head, items, result.ok ? result.asked : head);
-      } else {
-        await store(items);
+  const walk = async (): Promise<void> => {
+    try {
+      for (;;) {
+        options.signal?.throwIfAborted();
+        for (const w of queue.issue()) inFlight.set(w, fetchPage(w));
+        const head = queue.head();
+        if (!head) break;
+        const pending = inFlight.get(head);
+        if (!pending) throw new Error('internal: window without request');
+        const result = await pending;
+        inFlight.delete(head);
+        if (!result.ok) failWindow(head, result.error);
+        const items = result.ok ? result.items : [];
+        const action = queue.resolveHead(items.length);
+        if (action === 'split') continue;
+        let rows = items.length;
+        if (action === 'page') {
+          log.debug('one-second window overflows a page; paging with offset', { window: label(head), rows });
+          rows = await pageWithOffset(head, items, result.ok ? result.asked : head);
+        } else {
+          await store(items);
+        }
+        queue.finishHead(rows);
+        windowsDone += 1;
+        finishedThrough = head.end + 1;
+        await checkpoint(head.end + 1, false);
+        options.onProgress?.({
+          windows: windowsDone,
+          fetched: totals.fetched,
+          stored: totals.inserted + totals.updated + totals.unchanged,
+          reached: clock.instantOfWallSeconds(head.end + 1),
+          from: range.from,
+          to: range.to,
+          elapsedMs: monotonic() - startedAt,
+        });
       }
-      queue.finishHead(rows);
-      windowsDone += 1;
-      finishedThrough = head.end + 1;
-      await checkpoint(head.end + 1, false);
-      options.onProgress?.({
-        windows: windowsDone,
-        fetched: totals.fetched,
-        stored: totals.inserted + totals.updated + totals.unchanged,
-        reached: clock.instantOfWallSeconds(head.end + 1),
-        from: range.from,
-        to: range.to,
-        elapsedMs: monotonic() - startedAt,
-      });
+      if (lo <= hi) await checkpoint(hi + 1, true);
+      else if (range.watermarkLimit !== null) await checkpoint(clock.wallSeconds(range.to), true);
+    } catch (error) {
+      abort.abort();
+      await Promise.allSettled(inFlight.values());
+      if (ownsFetcher) await fetcher.close().catch(() => undefined);
+      // The windows finished before the failure are committed: let the watermark say so.
+      if (finishedThrough !== null) await checkpoint(finishedThrough, true).catch(() => undefined);
+      if (watermark !== previousWatermark) {
+        log.warn('sync stopped; payouts before the watermark are committed', { watermark: formatInstant(watermark ?? 0) });
+      }
+      throw error;
     }
-    if (lo <= hi) await checkpoint(hi + 1, true);
-    else if (range.watermarkLimit !== null) await checkpoint(clock.wallSeconds(range.to), true);
-  } catch (error) {
-    abort.abort();
-    await Promise.allSettled(inFlight.values());
-    if (ownsFetcher) await fetcher.close().catch(() => undefined);
-    // The windows finished before the failure are committed: let the watermark say so.
-    if (finishedThrough !== null) await checkpoint(finishedThrough, true).catch(() => undefined);
-    if (watermark !== previousWatermark) {
-      log.warn('sync stopped; payouts before the watermark are committed', { watermark: formatInstant(watermark ?? 0) });
-    }
-    throw error;
-  } finally {
-    await restoreCache();
-  }
+  };
+  await ledger.withPageCacheAtMost(SYNC_CACHE_KIB, walk);
 
   if (ownsFetcher) await fetcher.close();
   log.debug('sync walked', {
@@ -346,19 +346,4 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     previousWatermark,
     watermark,
   };
-}
-
-
-/** Shrinks the SQLite page cache for a walk (see SYNC_CACHE_KIB); returns what restores it. */
-async function smallPageCache(ledger: Ledger): Promise<() => Promise<void>> {
-  if (ledger.dialect !== 'sqlite') return async () => undefined;
-  const previous = await ledger.withSqlite((raw) => {
-    const size = raw.pragma('cache_size', { simple: true }) as number;
-    // Only ever smaller: a ledger opened with a smaller cache keeps it.
-    const pageSize = raw.pragma('page_size', { simple: true }) as number;
-    const kib = size < 0 ? -size : (size * pageSize) / 1024;
-    if (kib > SYNC_CACHE_KIB) raw.pragma(`cache_size = -${SYNC_CACHE_KIB}`);
-    return size;
-  });
-  return () => ledger.withSqlite((raw) => void raw.pragma(`cache_size = ${previous}`));
 }
