@@ -4,7 +4,8 @@
  * reading a file's local date-times, and when cutting report periods.
  */
 import { TZDate } from '@date-fns/tz';
-import { addDays, addMonths } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { addMonths } from 'date-fns/addMonths';
 
 /** Epoch milliseconds, UTC. The one time type of the ledger. */
 export type Instant = number;

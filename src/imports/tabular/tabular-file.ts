@@ -11,7 +11,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import Papa from 'papaparse';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { InputError } from '../../shared/errors.js';
 import { readTextChunks, type TextEncoding } from './decode.js';
 
@@ -236,7 +236,9 @@ export function cellText(value: unknown): string {
 }
 
 async function openXlsx(file: string, sheet: string | undefined): Promise<TabularFile> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(createReadStream(file), {
+  // Loaded only for an XLSX file: exceljs is most of what every command would load at start.
+  const { default: Excel } = await import('exceljs');
+  const reader = new Excel.stream.xlsx.WorkbookReader(createReadStream(file), {
     worksheets: 'emit',
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
