@@ -51,6 +51,11 @@ describe('provider clock (YYYYMMDDHHMMSS in the provider zone)', () => {
     const bucharest = new ProviderClock('Europe/Bucharest');
     const wall = bucharest.parseWallSeconds('20261025033000');
     expect(bucharest.instantOfWallSeconds(wall)).toBe(Date.UTC(2026, 9, 25, 0, 30));
+    // Far from UTC too: Lord Howe falls back half an hour at 02:00 (+11:00 → +10:30) on 5 April 2026.
+    const lordHowe = new ProviderClock('Australia/Lord_Howe');
+    expect(lordHowe.instantOfWallSeconds(lordHowe.parseWallSeconds('20260405013001'))).toBe(Date.UTC(2026, 3, 4, 14, 30, 1));
+    const sydney = new ProviderClock('Australia/Sydney');
+    expect(sydney.instantOfWallSeconds(sydney.parseWallSeconds('20260405023000'))).toBe(Date.UTC(2026, 3, 4, 15, 30));
   });
 
   it('refuses timestamps that are not valid date-times', () => {

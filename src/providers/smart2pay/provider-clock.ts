@@ -134,9 +134,12 @@ export class ProviderClock {
   instantOfWallSeconds(wallSeconds: number): Instant {
     const wallMs = wallSeconds * 1000;
     if (this.#utc) return wallMs;
-    // Candidates: each offset in force near that wall time; keep the earliest that reaches it.
+    // Candidates: each offset in force near the instant showing that wall
+    // time (offsets reach ±14 h, so probe around the instant, not around the
+    // wall time read as UTC); keep the earliest that reaches it.
+    const near = wallMs - this.offsetMs(wallMs);
     let best = Number.POSITIVE_INFINITY;
-    for (const probe of [wallMs - 3 * MS_PER_HOUR, wallMs, wallMs + 3 * MS_PER_HOUR]) {
+    for (const probe of [near - 3 * MS_PER_HOUR, near, near + 3 * MS_PER_HOUR]) {
       const candidate = wallMs - this.offsetMs(probe);
       if (this.wallSeconds(candidate) >= wallSeconds && candidate < best) best = candidate;
     }
