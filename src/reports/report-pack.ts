@@ -17,6 +17,7 @@ import { type Logger, silentLogger } from '../shared/logger.js';
 import { commitFile, commitFolder, discard, removeLeftovers, temporarySibling } from './atomic-output.js';
 import { CsvWorker } from './csv-worker-client.js';
 import { LocalTime } from './local-time.js';
+import { XLSX_PAYOUT_CHUNK_ROWS } from './payout-rows.js';
 import { withReadSnapshot } from './read-snapshot.js';
 import { PayoutTotalsCollector } from './report-aggregates.js';
 import { packName, type ReportPeriod } from './report-period.js';
@@ -87,7 +88,12 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
   try {
     if (csvTemp) await mkdir(csvTemp);
     const summary = await withReadSnapshot(ledger, async (snapshot) => {
-      const source: SectionSource = { snapshot, period, time, ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}) };
+      const source: SectionSource = {
+        snapshot,
+        period,
+        time,
+        ...(options.chunkRows ? { chunkRows: options.chunkRows } : workbook ? { payoutChunkRows: XLSX_PAYOUT_CHUNK_ROWS } : {}),
+      };
       const writer = new SectionWriter(workbook, csvTemp, csvWorker, time, options.maxSheetRows ?? MAX_SHEET_ROWS, log);
       let collected: Awaited<ReturnType<typeof collectSummary>>;
       if (workbook) {

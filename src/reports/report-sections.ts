@@ -19,6 +19,8 @@ export interface SectionSource {
   period: Period;
   time: LocalTime;
   chunkRows?: number;
+  /** Payouts per read (default `chunkRows`, else DEFAULT_CHUNK_ROWS). */
+  payoutChunkRows?: number;
 }
 
 export interface ByPurposeRow {
@@ -93,7 +95,7 @@ export function payoutsTable(source: SectionSource): ReportTable<PayoutReportRow
       { title: 'Internal ID', csv: 'internal_id', kind: 'text', width: 24, value: (r) => r.internal_id },
       { title: 'Description', csv: 'description', kind: 'text', width: 30, value: (r) => r.description },
     ],
-    rows: () => readPayoutRows(source.snapshot, source.period, source.chunkRows),
+    rows: () => readPayoutRows(source.snapshot, source.period, source.payoutChunkRows ?? source.chunkRows),
   };
 }
 

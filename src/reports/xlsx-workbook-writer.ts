@@ -41,7 +41,18 @@ interface SheetEntry {
   autoFilter: string | undefined;
 }
 
-/** Bytes of sheet XML collected before handing them to the zip stream. */
+/**
+ * Bytes of sheet XML collected before handing them to the zip stream, and
+ * the most the sheet's stream holds ahead of yazl (its high-water mark):
+ * one batch waits while the one before it is deflated. With four batches
+ * queued (a 1 MB mark), a batch lived through two scavenges before deflate
+ * released it, was promoted, and its 256 KB backing store was freed only at
+ * the next mark-compact, which V8 starts late for external memory: dead
+ * batches piled up to ~60 MB (`arrayBuffers`) and the peak RSS rose with the
+ * length of the run. With one queued, a batch dies young and is freed at a
+ * scavenge (`arrayBuffers` stays under ~9 MB at any size); deflate on the
+ * thread pool still always has the next batch, so it is no slower.
+ */
 const BATCH_BYTES = 256 * 1024;
 
 /**
@@ -123,7 +134,7 @@ export class XlsxWorkbookWriter {
     const index = this.#sheets.length + 1;
     const entry: SheetEntry = { name, autoFilter: undefined };
     this.#sheets.push(entry);
-    const stream = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const stream = new PassThrough({ highWaterMark: BATCH_BYTES });
     this.#zip.addReadStream(stream, `xl/worksheets/sheet${index}.xml`, {
       compressionLevel: this.#options.compressionLevel,
       mtime: this.#options.mtime,
