@@ -32,6 +32,29 @@ export interface RaisedException {
   details: Record<string, unknown>;
 }
 
+/**
+ * A raised exception whose details are already JSON text (what is stored):
+ * a caller that batches thousands of them holds one string each, not the
+ * diagnostics' object graph.
+ */
+export type SerializedException = Omit<RaisedException, 'details'> & { detailsJson: string };
+
+/** `e` with its details as JSON text. */
+export function serializeException(e: RaisedException): SerializedException {
+  return {
+    kind: e.kind,
+    fingerprint: e.fingerprint,
+    payoutId: e.payoutId,
+    internalRecordId: e.internalRecordId,
+    summary: e.summary,
+    detailsJson: toJson(e.details),
+  };
+}
+
+function detailsText(e: RaisedException | SerializedException): string {
+  return 'detailsJson' in e ? e.detailsJson : toJson(e.details);
+}
+
 export interface LedgerException extends RaisedException {
   id: number;
   status: ExceptionStatus;
@@ -76,7 +99,7 @@ export function exceptionFromRow(row: ExceptionRow): LedgerException {
  */
 export async function raiseExceptions(
   db: Db,
-  raised: readonly RaisedException[],
+  raised: readonly (RaisedException | SerializedException)[],
   now: Instant,
   runId: number | null = null,
 ): Promise<Map<string, { id: number; outcome: RaiseOutcome }>> {
@@ -93,7 +116,7 @@ export async function raiseExceptions(
       )
       .execute();
     const byFingerprint = new Map(existing.map((row) => [row.fingerprint, row]));
-    const fresh: RaisedException[] = [];
+    const fresh: (RaisedException | SerializedException)[] = [];
     const events: NewEvent[] = [];
     for (const e of chunk) {
       const row = byFingerprint.get(e.fingerprint);
@@ -101,7 +124,7 @@ export async function raiseExceptions(
         fresh.push(e);
         continue;
       }
-      const details = toJson(e.details);
+      const details = detailsText(e);
       if (row.status === 'open') {
         const changed = row.summary !== e.summary || row.details !== details;
         if (changed) {
@@ -191,10 +214,10 @@ function multiRowInsert(db: Db, table: string, columns: readonly string[], rows:
   return text;
 }
 
-async function insertFresh(db: Db, fresh: readonly RaisedException[], now: Instant, runId: number | null): Promise<{ id: number; fingerprint: string }[]> {
+async function insertFresh(db: Db, fresh: readonly (RaisedException | SerializedException)[], now: Instant, runId: number | null): Promise<{ id: number; fingerprint: string }[]> {
   const params: unknown[] = [];
   for (const e of fresh) {
-    params.push(e.kind, 'open', e.payoutId, e.internalRecordId, e.fingerprint, e.summary, toJson(e.details), now, now, null, null, null, runId, runId);
+    params.push(e.kind, 'open', e.payoutId, e.internalRecordId, e.fingerprint, e.summary, detailsText(e), now, now, null, null, null, runId, runId);
   }
   const text = multiRowInsert(db, 'exceptions', EXCEPTION_COLUMNS, fresh.length, 'id, fingerprint');
   const result = await db.executeQuery<{ id: number; fingerprint: string }>(CompiledQuery.raw(text, params));

@@ -27,7 +27,7 @@
  * automatically with the reason; user decisions are never reopened.
  */
 import { type Kysely, sql } from 'kysely';
-import { closeExceptionsAutomatically, raiseExceptions } from '../exceptions/exception-store.js';
+import { closeExceptionsAutomatically, raiseExceptions, type SerializedException, serializeException } from '../exceptions/exception-store.js';
 import type { Ledger, LedgerTransaction } from '../ledger/ledger.js';
 import type { LedgerDatabase } from '../ledger/schema.js';
 import type { Clock } from '../shared/clock.js';
@@ -124,35 +124,86 @@ function intern<T extends string | null>(value: T): T {
   return value;
 }
 
+/** The row keys of each column under a prefix (`p_id`, …), built once instead of per row. */
+function keysFor<const T extends readonly string[]>(names: T, prefix: string): Record<T[number], string> {
+  return Object.fromEntries(names.map((n) => [n, `${prefix}${n}`])) as Record<T[number], string>;
+}
+const payoutKeys = new Map<string, Record<(typeof PAYOUT_COLUMNS)[number], string>>();
+const recordKeys = new Map<string, Record<(typeof RECORD_COLUMNS)[number], string>>();
+
+/**
+ * Facts are class instances, not object literals: V8 pretenures an object
+ * literal's allocation site once most of its objects survive (the leftovers,
+ * held for the whole tolerance pass), and then allocates every later object
+ * of that site (the facts of each checked pair and candidate, garbage a
+ * moment later) straight into the old generation, which then grows with the
+ * number of pairs until a full collection. Constructed objects are not
+ * pretenured by site: the short-lived ones die young.
+ */
+class PayoutRow implements PayoutFacts {
+  id: number;
+  provider: string;
+  providerPayoutId: string;
+  merchantTransactionId: string | null;
+  amount: number;
+  currency: string;
+  createdAt: number;
+  status: string;
+  method: string;
+  purpose: string | null;
+  country: string | null;
+
+  constructor(row: Row, k: Record<(typeof PAYOUT_COLUMNS)[number], string>) {
+    this.id = Number(row[k.id]);
+    this.provider = intern(row[k.provider] as string);
+    this.providerPayoutId = row[k.provider_payout_id] as string;
+    this.merchantTransactionId = (row[k.merchant_transaction_id] as string | null) ?? null;
+    this.amount = Number(row[k.amount]);
+    this.currency = intern(row[k.currency] as string);
+    this.createdAt = Number(row[k.created_at]);
+    this.status = intern(row[k.status] as string);
+    this.method = intern(row[k.method] as string);
+    this.purpose = intern((row[k.purpose] as string | null) ?? null);
+    this.country = intern((row[k.country] as string | null) ?? null);
+  }
+}
+
+class RecordRow implements RecordFacts {
+  id: number;
+  internalId: string;
+  reference: string;
+  amount: number;
+  currency: string;
+  createdAt: number;
+  status: string | null;
+  method: string | null;
+  purpose: string | null;
+  country: string | null;
+
+  constructor(row: Row, k: Record<(typeof RECORD_COLUMNS)[number], string>) {
+    this.id = Number(row[k.id]);
+    this.internalId = row[k.internal_id] as string;
+    this.reference = row[k.reference] as string;
+    this.amount = Number(row[k.amount]);
+    this.currency = intern(row[k.currency] as string);
+    this.createdAt = Number(row[k.created_at]);
+    this.status = intern((row[k.status] as string | null) ?? null);
+    this.method = intern((row[k.method] as string | null) ?? null);
+    this.purpose = intern((row[k.purpose] as string | null) ?? null);
+    this.country = intern((row[k.country] as string | null) ?? null);
+  }
+}
+
 function payoutFacts(row: Row, prefix = ''): PayoutFacts {
-  return {
-    id: Number(row[`${prefix}id`]),
-    provider: intern(row[`${prefix}provider`] as string),
-    providerPayoutId: row[`${prefix}provider_payout_id`] as string,
-    merchantTransactionId: (row[`${prefix}merchant_transaction_id`] as string | null) ?? null,
-    amount: Number(row[`${prefix}amount`]),
-    currency: intern(row[`${prefix}currency`] as string),
-    createdAt: Number(row[`${prefix}created_at`]),
-    status: intern(row[`${prefix}status`] as string),
-    method: intern(row[`${prefix}method`] as string),
-    purpose: intern((row[`${prefix}purpose`] as string | null) ?? null),
-    country: intern((row[`${prefix}country`] as string | null) ?? null),
-  };
+  let keys = payoutKeys.get(prefix);
+  if (!keys) payoutKeys.set(prefix, (keys = keysFor(PAYOUT_COLUMNS, prefix)));
+  return new PayoutRow(row, keys);
 }
 
 function recordFacts(row: Row, prefix = ''): RecordFacts {
-  return {
-    id: Number(row[`${prefix}id`]),
-    internalId: row[`${prefix}internal_id`] as string,
-    reference: row[`${prefix}reference`] as string,
-    amount: Number(row[`${prefix}amount`]),
-    currency: intern(row[`${prefix}currency`] as string),
-    createdAt: Number(row[`${prefix}created_at`]),
-    status: intern((row[`${prefix}status`] as string | null) ?? null),
-    method: intern((row[`${prefix}method`] as string | null) ?? null),
-    purpose: intern((row[`${prefix}purpose`] as string | null) ?? null),
-    country: intern((row[`${prefix}country`] as string | null) ?? null),
-  };
+  let keys = recordKeys.get(prefix);
+  if (!keys) recordKeys.set(prefix, (keys = keysFor(RECORD_COLUMNS, prefix)));
+  return new RecordRow(row, keys);
 }
 
 function columns(alias: string, names: readonly string[], prefix = ''): string {
@@ -251,7 +302,8 @@ class ReconcileRun {
   /** The state (kind) each subject got in this run, for closing reasons. */
   readonly #payoutState = new Map<number, string>();
   readonly #recordState = new Map<number, string>();
-  #pending: Condition[] = [];
+  /** Conditions waiting for the next batch, details already JSON (see #raise). */
+  #pending: SerializedException[] = [];
   #counts = { opened: 0, reopened: 0, updated: 0 };
 
   constructor(
@@ -711,7 +763,11 @@ class ReconcileRun {
   async #raise(condition: Condition): Promise<void> {
     if (condition.payoutId !== null && condition.kind !== 'missing_at_provider') this.#payoutState.set(condition.payoutId, condition.kind);
     if (condition.internalRecordId !== null && condition.kind !== 'duplicate_payout') this.#recordState.set(condition.internalRecordId, condition.kind);
-    this.#pending.push(condition);
+    // Details as text at once: a condition waits for its batch, and if its
+    // diagnostics objects waited with it most would outlive a young-generation
+    // collection, and V8 would then allocate every such object of the run
+    // (one set per checked pair) straight into the old generation.
+    this.#pending.push(serializeException(condition));
     if (this.#pending.length >= RAISE_BATCH) await this.#flush(false);
   }
 
