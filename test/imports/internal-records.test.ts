@@ -219,6 +219,28 @@ for (const dialect of DIALECTS) {
       expect(kept.amount).toBe(500);
     });
 
+    it('keeps problems in row order across batches (read in a worker, written here) and imports nothing', async () => {
+      const row = (i: number, amount = '10.00') => `R-${i},${amount},EUR,2026-10-01 10:00:00,,,,`;
+      const lines = [HEADER, ...Array.from({ length: 12_000 }, (_, i) => row(i))];
+      lines[2] = row(1, 'abc'); // row 3: a bad amount
+      lines[4] = row(0); // row 5: R-0 again
+      lines[10_999] = row(10_998, '-'); // row 11000: a bad amount, after the first batches
+      const error = (await importFile(csv(lines)).catch((e: unknown) => e)) as InputError;
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.total).toBe(3);
+      expect(error.problems.map((p) => [p.row, p.field])).toEqual([
+        [3, 'amount'],
+        [5, 'internal_id'],
+        [11_000, 'amount'],
+      ]);
+      expect(await count('internal_records')).toBe(0);
+      expect(await count('imports')).toBe(0);
+
+      const good = [HEADER, ...Array.from({ length: 12_000 }, (_, i) => row(i))];
+      expect(await importFile(csv(good))).toMatchObject({ rows: 12_000, inserted: 12_000, updated: 0 });
+      expect(await importFile(csv(good))).toMatchObject({ rows: 12_000, inserted: 0, unchanged: 12_000 });
+    });
+
     it('lists the first 20 problems and counts the rest', async () => {
       const lines = [HEADER, ...Array.from({ length: 30 }, (_, i) => `B-${i},abc,EUR,2026-10-01 10:00:00,,,,`)];
       const error = (await importFile(csv(lines)).catch((e: unknown) => e)) as InputError;

@@ -10,9 +10,9 @@ import type { Ledger } from '../../ledger/ledger.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { InputError } from '../../shared/errors.js';
-import { checkRows, openImportFile, renameInputError } from '../import-file.js';
-import { type ColumnIndexes, planColumns, type RecordField } from './columns.js';
-import { type InternalRecordInput, internalRecordSchema, type RecordCells, validateRecordCells } from './record-schema.js';
+import { renameInputError } from '../import-file.js';
+import { ProblemCollector } from '../tabular/problem-collector.js';
+import { openRecordSource, type RecordTuple } from './record-reader.js';
 import { type StagedRecord, withStaging } from './staging.js';
 
 export interface ImportInternalRecordsOptions {
@@ -36,52 +36,47 @@ export interface ImportOutcome {
   unchanged: number;
 }
 
-const BATCH = 5000;
-
 export async function importInternalRecords(ledger: Ledger, file: string, options: ImportInternalRecordsOptions): Promise<ImportOutcome> {
   const name = options.displayName ?? file;
-  const { internalRecords, matching, timezone } = options.config;
+  const { internalRecords } = options.config;
   const startedAt = options.clock();
-  const input = await openImportFile(file, name, {
-    encoding: internalRecords.encoding,
-    delimiter: internalRecords.delimiter,
-    sheet: options.sheet ?? internalRecords.sheet,
+  // Reading, validating and hashing run in a worker thread for CSV (see record-reader.ts); this thread writes.
+  const source = openRecordSource({
+    file,
+    name,
+    tabular: { encoding: internalRecords.encoding, delimiter: internalRecords.delimiter, sheet: options.sheet ?? internalRecords.sheet },
+    config: { timezone: options.config.timezone, internalRecords, matching: options.config.matching },
   });
-  const { tabular, problems } = input;
-  const indexes = planColumns(name, tabular.columns, internalRecords.columns, matching.reference);
-  const schema = internalRecordSchema({ timezone, decimalSeparator: internalRecords.decimalSeparator, reference: matching.reference });
-
-  const outcome = await withStaging(ledger, async (staging) => {
-    let batch: StagedRecord[] = [];
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
-      const staged = batch;
-      batch = [];
-      for (const d of await staging.add(staged)) {
-        problems.add({ row: d.rowNumber, field: 'internal_id', message: `"${d.internalId}" appears more than once in the file` });
-      }
-    };
-    const rows = await checkRows(input, (row) => {
-      const result = validateRecordCells(schema, cellsOf(row.row.cells, indexes));
-      if (!result.ok) {
-        for (const p of result.problems) row.fail(p.field, p.message);
-        return;
-      }
-      const staged = result.record as StagedRecord;
-      staged.rowNumber = row.rowNumber;
-      staged.contentHash = contentHash(result.record);
-      batch.push(staged);
-      return batch.length >= BATCH ? flush() : undefined;
-    });
-    await flush().catch((error: unknown) => {
-      throw renameInputError(error, file, name);
-    });
-    if (rows === 0) throw new InputError(name, [{ message: 'has a header but no rows' }]);
-    problems.throwIfAny(name);
-    const sha256 = await input.sha256;
-    const merged = await staging.merge({ fileName: name, sha256, rows, startedAt, now: options.clock() });
-    return { rows, sha256, ...merged };
-  }, { fileName: name, startedAt });
+  let outcome;
+  try {
+    await source.opened;
+    const problems = new ProblemCollector();
+    outcome = await withStaging(ledger, async (staging) => {
+      const end = await source.run(async (batch) => {
+        for (const p of batch.problems) problems.add(p);
+        problems.addUnlisted(batch.moreProblems);
+        if (batch.records.length === 0) return;
+        let duplicates;
+        try {
+          duplicates = await staging.add(batch.records.map(fromTuple));
+        } catch (error) {
+          throw renameInputError(error, file, name);
+        }
+        for (const d of duplicates) {
+          problems.add({ row: d.rowNumber, field: 'internal_id', message: `"${d.internalId}" appears more than once in the file` });
+        }
+      });
+      const { rows } = end;
+      if (rows === 0) throw new InputError(name, [{ message: 'has a header but no rows' }]);
+      problems.throwIfAny(name);
+      if (end.sha256Error !== undefined) throw end.sha256Error;
+      const sha256 = end.sha256 as string;
+      const merged = await staging.merge({ fileName: name, sha256, rows, startedAt, now: options.clock() });
+      return { rows, sha256, ...merged };
+    }, { fileName: name, startedAt });
+  } finally {
+    await source.close();
+  }
   const result: ImportOutcome = {
     kind: 'internal',
     file: name,
@@ -96,37 +91,20 @@ export async function importInternalRecords(ledger: Ledger, file: string, option
   return result;
 }
 
-function cellsOf(cells: readonly string[], indexes: ColumnIndexes): RecordCells {
-  const cell = (field: RecordField): string | undefined => {
-    const index = indexes[field];
-    return index === undefined ? undefined : (cells[index] ?? '');
-  };
+function fromTuple(t: RecordTuple): StagedRecord {
   return {
-    internal_id: cell('internal_id') ?? '',
-    amount: cell('amount') ?? '',
-    currency: cell('currency') ?? '',
-    created_at: cell('created_at') ?? '',
-    method: cell('method'),
-    purpose: cell('purpose'),
-    country: cell('country'),
-    status: cell('status'),
-    reference: cell('reference'),
+    rowNumber: t[0],
+    internalId: t[1],
+    reference: t[2],
+    amount: t[3],
+    currency: t[4],
+    createdAt: t[5],
+    method: t[6],
+    purpose: t[7],
+    country: t[8],
+    status: t[9],
+    contentHash: t[10],
   };
 }
 
-/**
- * Identity of a record's content: an updated export changes it, a repeated
- * one does not. Not a security boundary, so a fast 64-bit FNV-1a (two 32-bit
- * lanes) instead of a cryptographic hash, which was a tenth of an import.
- */
-export function contentHash(r: InternalRecordInput): string {
-  const canonical = `${r.reference}\u001f${r.amount}\u001f${r.currency}\u001f${r.createdAt}\u001f${r.method ?? ''}\u001f${r.purpose ?? ''}\u001f${r.country ?? ''}\u001f${r.status ?? ''}`;
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ canonical.length;
-  for (let i = 0; i < canonical.length; i++) {
-    const c = canonical.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
-}
+export { contentHash } from './record-reader.js';

@@ -19,6 +19,11 @@ export class ProblemCollector {
     if (this.#kept.length < this.#keep) this.#kept.push(problem);
   }
 
+  /** Counts `count` more problems that come after the ones listed (see `record-reader.ts`: at most the first are listed). */
+  addUnlisted(count: number): void {
+    this.#count += count;
+  }
+
   get count(): number {
     return this.#count;
   }
