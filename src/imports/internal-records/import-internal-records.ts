@@ -13,7 +13,7 @@ import { InputError } from '../../shared/errors.js';
 import { renameInputError } from '../import-file.js';
 import { ProblemCollector } from '../tabular/problem-collector.js';
 import { openRecordSource, type RecordTuple } from './record-reader.js';
-import { type StagedRecord, withStaging } from './staging.js';
+import { type DuplicateRow, type StagedRecord, withStaging } from './staging.js';
 
 export interface ImportInternalRecordsOptions {
   /** The file as given on the command line (shown in messages and stored in `imports`). */
@@ -52,19 +52,23 @@ export async function importInternalRecords(ledger: Ledger, file: string, option
     await source.opened;
     const problems = new ProblemCollector();
     outcome = await withStaging(ledger, async (staging) => {
+      // Repeated IDs become problems at each flush, after the row problems before it (as when a flush wrote 5,000 records at once).
+      let duplicates: DuplicateRow[] = [];
       const end = await source.run(async (batch) => {
         for (const p of batch.problems) problems.add(p);
         problems.addUnlisted(batch.moreProblems);
-        if (batch.records.length === 0) return;
-        let duplicates;
-        try {
-          duplicates = await staging.add(batch.records.map(fromTuple));
-        } catch (error) {
-          throw renameInputError(error, file, name);
+        if (batch.records.length > 0) {
+          try {
+            duplicates = duplicates.concat(await staging.add(batch.records.map(fromTuple)));
+          } catch (error) {
+            throw renameInputError(error, file, name);
+          }
         }
+        if (!batch.flush) return;
         for (const d of duplicates) {
           problems.add({ row: d.rowNumber, field: 'internal_id', message: `"${d.internalId}" appears more than once in the file` });
         }
+        duplicates = [];
       });
       const { rows } = end;
       if (rows === 0) throw new InputError(name, [{ message: 'has a header but no rows' }]);

@@ -18,12 +18,18 @@ import { formatOfFile, type TabularOptions } from '../tabular/tabular-file.js';
 import { type ColumnIndexes, planColumns, type RecordField } from './columns.js';
 import { type InternalRecordInput, type InternalRecordSchema, internalRecordSchema, type RecordCells, validateRecordCells } from './record-schema.js';
 
-/** Valid records per batch (the main thread writes a batch, then adds its repeated IDs as problems). */
+/**
+ * Valid records between two flushes: the writer adds the repeated IDs it
+ * found as problems at each flush, so where flushes fall decides the order
+ * of the problems listed.
+ */
 export const RECORD_BATCH = 5000;
+/** Valid records per batch sent (a fraction of `RECORD_BATCH`: smaller batches survive fewer scavenges in the reader). */
+const SEND_BATCH = 1000;
 /** Row problems listed per batch: the import lists the first 20 of all and counts the rest. */
 const PROBLEMS_PER_BATCH = 20;
 /** Batches the worker may be ahead of the writer: keeps memory flat. */
-export const IN_FLIGHT = 3;
+export const IN_FLIGHT = 8;
 
 /** A validated record as a tuple: cheap to copy between threads. */
 export type RecordTuple = [
@@ -53,6 +59,8 @@ export interface RecordBatch {
   records: RecordTuple[];
   problems: InputProblem[];
   moreProblems: number;
+  /** The end of a `RECORD_BATCH` (or of the file): the writer adds the repeated IDs found since the last flush as problems. */
+  flush: boolean;
 }
 
 /** Every row was read: how many, and the file's hash (or the error hashing it, thrown by the caller when it needs the hash). */
@@ -90,16 +98,18 @@ class BatchProblems extends ProblemCollector {
 }
 
 /**
- * Validates and hashes every row, handing `emit` a batch every `RECORD_BATCH`
- * valid records (and the rest at the end); reading waits for `emit`.
+ * Validates and hashes every row, handing `emit` a batch every `SEND_BATCH`
+ * valid records, a flush every `RECORD_BATCH`, and the rest with a last
+ * flush at the end; reading waits for `emit`.
  */
 export async function readOpened(opened: OpenedRecords, emit: (batch: RecordBatch) => void | Promise<void>): Promise<ReadEnd> {
   const { indexes, schema } = opened;
   const problems = new BatchProblems();
   const input: ImportFile = { ...opened.input, problems };
   let records: RecordTuple[] = [];
-  const take = (): RecordBatch => {
-    const batch: RecordBatch = { records, problems: problems.problems, moreProblems: problems.more };
+  let sinceFlush = 0;
+  const take = (flush: boolean): RecordBatch => {
+    const batch: RecordBatch = { records, problems: problems.problems, moreProblems: problems.more, flush };
     records = [];
     problems.problems = [];
     problems.more = 0;
@@ -113,9 +123,13 @@ export async function readOpened(opened: OpenedRecords, emit: (batch: RecordBatc
     }
     const r = result.record;
     records.push([row.rowNumber, r.internalId, r.reference, r.amount, r.currency, r.createdAt, r.method, r.purpose, r.country, r.status, contentHash(r)]);
-    return records.length >= RECORD_BATCH ? emit(take()) : undefined;
+    if (records.length < SEND_BATCH) return undefined;
+    sinceFlush += records.length;
+    const flush = sinceFlush >= RECORD_BATCH;
+    if (flush) sinceFlush = 0;
+    return emit(take(flush));
   });
-  if (records.length > 0 || problems.problems.length > 0) await emit(take());
+  await emit(take(true));
   try {
     return { rows, sha256: await input.sha256 };
   } catch (error) {
