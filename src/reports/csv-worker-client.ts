@@ -7,8 +7,9 @@
  * memory.
  */
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { RuntimeFailure } from '../shared/errors.js';
+import { startModuleWorker } from '../shared/worker-thread.js';
 
 export type CsvWorkerRequest =
   | { op: 'open'; seq: number; file: number; path: string; header: string[] }
@@ -20,13 +21,6 @@ export type CsvWorkerReply = { seq: number; ok: true } | { seq: number; ok: fals
 /** Chunks handed over but not yet written, before the reader waits. */
 const MAX_IN_FLIGHT = 3;
 
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./csv-worker.js', import.meta.url));
-  // Running from the TypeScript sources (tests, tsx): register tsx's loader in the thread first.
-  const source = new URL('./csv-worker.ts', import.meta.url).href;
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`, { eval: true });
-}
-
 export class CsvWorker {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
@@ -36,7 +30,7 @@ export class CsvWorker {
   #failure: Error | undefined;
 
   constructor() {
-    this.#worker = startWorker();
+    this.#worker = startModuleWorker(import.meta.url, 'csv-worker');
     this.#worker.on('message', (reply: CsvWorkerReply) => {
       const waiter = this.#pending.get(reply.seq);
       this.#pending.delete(reply.seq);

@@ -9,7 +9,7 @@
  * has its own HTTP client (same timeouts, retries and rate limit) and sends
  * back compact rows; errors cross as their message and HTTP status.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Smart2PayConfig } from '../config/schema.js';
 import type { PayoutReason } from '../domain/payout.js';
 import type { PayoutMethod } from '../domain/payout-method.js';
@@ -20,6 +20,7 @@ import { createSmart2PayMapperFromConfig } from '../providers/smart2pay/from-con
 import { type createSmart2PayMapper, Smart2PayMappingError } from '../providers/smart2pay/mapping.js';
 import { ProviderClock } from '../providers/smart2pay/provider-clock.js';
 import { ProviderError } from '../shared/errors.js';
+import { SMALL_WORKER_LIMITS, startModuleWorker } from '../shared/worker-thread.js';
 import type { SyncWindow } from './windows.js';
 
 export interface FetchedPage {
@@ -180,25 +181,6 @@ function fromTransported(error: TransportedError): Error {
   return e;
 }
 
-/** The worker holds a few pages at a time: keep its heap (and the process's memory) small. */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 32 };
-
-/** The worker script next to this module (`.ts` under the test runner, `.js` when built). */
-function workerUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./list-worker${ext}`, import.meta.url);
-}
-
-function startWorker(init: WorkerInit): Worker {
-  const url = workerUrl();
-  if (url.pathname.endsWith('.ts')) {
-    // Sources run by the test runner: the worker needs the TypeScript loader too.
-    const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
-    return new Worker(code, { eval: true, workerData: init, resourceLimits: WORKER_LIMITS });
-  }
-  return new Worker(url, { workerData: init, resourceLimits: WORKER_LIMITS });
-}
-
 /** Parses and maps in a worker thread. */
 export class WorkerListFetcher implements ListFetcher {
   readonly stats = { requests: 0, retries: 0 };
@@ -209,7 +191,7 @@ export class WorkerListFetcher implements ListFetcher {
   #closed = false;
 
   constructor(config: Smart2PayConfig) {
-    this.#worker = startWorker({ config });
+    this.#worker = startModuleWorker(import.meta.url, 'list-worker', { workerData: { config } satisfies WorkerInit, resourceLimits: SMALL_WORKER_LIMITS });
     this.#worker.unref();
     this.#worker.on('message', (message: WorkerResponse) => this.#onMessage(message));
     this.#worker.on('error', (error) => this.#failAll(error));

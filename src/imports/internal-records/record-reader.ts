@@ -9,9 +9,10 @@
  * the thread that owns the ledger, so the two now overlap on two cores.
  * XLSX and JSON Lines files are read in the calling thread by the same code.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from '../../config/schema.js';
 import { InputError, type InputProblem } from '../../shared/errors.js';
+import { SMALL_WORKER_LIMITS, startModuleWorker } from '../../shared/worker-thread.js';
 import { checkRows, type ImportFile, openImportFile } from '../import-file.js';
 import { ProblemCollector } from '../tabular/problem-collector.js';
 import { formatOfFile, type TabularOptions } from '../tabular/tabular-file.js';
@@ -233,25 +234,6 @@ export function fromTransported(error: TransportedError): Error {
   return e;
 }
 
-/** The worker holds a few batches at a time: keep its heap (and the process's memory) small. */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 32 };
-
-/** The worker script next to this module (`.ts` under the test runner, `.js` when built). */
-function workerUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./record-worker${ext}`, import.meta.url);
-}
-
-function startWorker(request: ReadRequest): Worker {
-  const url = workerUrl();
-  if (url.pathname.endsWith('.ts')) {
-    // Sources run by the test runner: the worker needs the TypeScript loader too.
-    const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
-    return new Worker(code, { eval: true, workerData: request, resourceLimits: WORKER_LIMITS });
-  }
-  return new Worker(url, { workerData: request, resourceLimits: WORKER_LIMITS });
-}
-
 /**
  * Reads in a worker thread. The worker sends batches ahead of the writer but
  * waits for an acknowledgement once `IN_FLIGHT` are unacknowledged, so memory
@@ -266,7 +248,7 @@ class WorkerRecordSource implements RecordSource {
   #wake: (() => void) | undefined;
 
   constructor(request: ReadRequest) {
-    this.#worker = startWorker(request);
+    this.#worker = startModuleWorker(import.meta.url, 'record-worker', { workerData: request, resourceLimits: SMALL_WORKER_LIMITS });
     this.#worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'error') this.#failure ??= fromTransported(message.error);
       else this.#queue.push(message);
