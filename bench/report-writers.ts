@@ -3,7 +3,7 @@
  * of N synthetic rows (no ledger), written by
  *   - exceljs:      exceljs's streaming WorkbookWriter as documented (useStyles,
  *                   numFmt per cell, row.commit(), yielding every 5,000 rows);
- *   - lean:         our streaming writer (src/reports/xlsx-workbook-writer.ts);
+ *   - lean:         our streaming writer (src/reports/writers/xlsx/xlsx-workbook-writer.ts);
  *   - csv:          our CSV writer (csv-text.ts per chunk: PapaParse's unparse).
  * One run per process, so peak RSS is this writer's alone:
  *   npx tsx bench/report-writers.ts --writer lean --rows 1000000
@@ -14,15 +14,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import ExcelJS from 'exceljs';
-import { CsvFileWriter } from '../src/reports/csv-file-writer.js';
+import { CsvFileWriter } from '../src/reports/writers/csv/csv-file-writer.js';
 import { LocalTime } from '../src/reports/local-time.js';
-import type { PayoutReportRow } from '../src/reports/payout-rows.js';
-import { payoutsTable } from '../src/reports/report-sections.js';
-import { csvColumns, csvRecordEncoder, sheetColumns, xlsxHeaderCells, xlsxRowEncoder } from '../src/reports/report-table.js';
-import { moneyFormat } from '../src/reports/xlsx-styles.js';
-import { XlsxWorkbookWriter } from '../src/reports/xlsx-workbook-writer.js';
+import type { PayoutReportRow } from '../src/reports/rows/payout-rows.js';
+import { payoutsTable } from '../src/reports/sections/report-sections.js';
+import { csvColumns, csvRecordEncoder, sheetColumns, xlsxHeaderCells, xlsxRowEncoder } from '../src/reports/sections/report-table.js';
+import { moneyFormat } from '../src/reports/writers/xlsx/xlsx-styles.js';
+import { XlsxWorkbookWriter } from '../src/reports/writers/xlsx/xlsx-workbook-writer.js';
 import { formatMoney } from '../src/shared/money.js';
-import type { ReadSnapshot } from '../src/reports/read-snapshot.js';
+import type { ReadSnapshot } from '../src/reports/rows/read-snapshot.js';
 import { seededRandom, syntheticReportRow } from './synthetic-payouts.js';
 
 const { values } = parseArgs({

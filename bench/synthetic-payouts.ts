@@ -4,7 +4,7 @@
  * methods, one month of creation times.
  */
 import { PURPOSE_CODES } from '../src/domain/purposes.js';
-import type { PayoutReportRow } from '../src/reports/payout-rows.js';
+import type { PayoutReportRow } from '../src/reports/rows/payout-rows.js';
 import type { PayoutFixture } from '../test/helpers/ledger-fixtures.js';
 
 export { seededRandom } from '../src/providers/sandbox/smart2pay-sandbox-data.js';

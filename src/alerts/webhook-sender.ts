@@ -10,7 +10,7 @@
  */
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { Agent, request } from 'undici';
-import { parseRetryAfter, RETRYABLE_NETWORK_CODES, RetryableError, RetryAfterBackoff } from '../providers/http/provider-http-client.js';
+import { parseRetryAfter, RETRYABLE_NETWORK_CODES, RetryableError, RetryAfterBackoff } from '../shared/http/provider-http-client.js';
 
 export interface WebhookOptions {
   timeoutMs: number;

@@ -14,14 +14,14 @@ import path from 'node:path';
 import type { Ledger } from '../ledger/ledger.js';
 import { PayoutReconError, RuntimeFailure } from '../shared/errors.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
-import { commitFile, commitFolder, discard, removeLeftovers, temporarySibling } from './atomic-output.js';
-import { CsvWorker } from './csv-worker-client.js';
+import { commitFile, commitFolder, discard, removeLeftovers, temporarySibling } from './writers/atomic-output.js';
+import { CsvWorker } from './writers/csv/csv-worker-client.js';
 import { LocalTime } from './local-time.js';
-import { XLSX_PAYOUT_CHUNK_ROWS } from './payout-rows.js';
-import { withReadSnapshot } from './read-snapshot.js';
-import { PayoutTotalsCollector } from './report-aggregates.js';
+import { XLSX_PAYOUT_CHUNK_ROWS } from './rows/payout-rows.js';
+import { withReadSnapshot } from './rows/read-snapshot.js';
+import { PayoutTotalsCollector } from './rows/report-aggregates.js';
 import { packName, type ReportPeriod } from './report-period.js';
-import { balanceTable, byPurposeTable, exceptionsTable, payoutsTable, refundsTable, type SectionSource } from './report-sections.js';
+import { balanceTable, byPurposeTable, exceptionsTable, payoutsTable, refundsTable, type SectionSource } from './sections/report-sections.js';
 import {
   type CellContext,
   csvColumns,
@@ -31,10 +31,10 @@ import {
   sheetColumns,
   xlsxHeaderCells,
   xlsxRowEncoder,
-} from './report-table.js';
-import { collectSummary, summaryCsvTable, writeSummarySheet, type SummaryData } from './summary-section.js';
-import { type XlsxSheetWriter, XlsxWorkbookWriter } from './xlsx-workbook-writer.js';
-import { columnLetters, MAX_SHEET_ROWS } from './xlsx-xml.js';
+} from './sections/report-table.js';
+import { collectSummary, summaryCsvTable, writeSummarySheet, type SummaryData } from './sections/summary-section.js';
+import { type XlsxSheetWriter, XlsxWorkbookWriter } from './writers/xlsx/xlsx-workbook-writer.js';
+import { columnLetters, MAX_SHEET_ROWS } from './writers/xlsx/xlsx-xml.js';
 
 export type ReportFormat = 'xlsx' | 'csv' | 'both';
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MalformedResponseError, parseRetryAfter, ProviderHttpClient } from '../../src/providers/http/provider-http-client.js';
+import { MalformedResponseError, parseRetryAfter, ProviderHttpClient } from '../../src/shared/http/provider-http-client.js';
 import { ProviderError } from '../../src/shared/errors.js';
 
 type Script = (req: http.IncomingMessage, res: http.ServerResponse, attempt: number) => void;

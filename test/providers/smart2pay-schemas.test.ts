@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseListBody } from '../../src/providers/smart2pay/client.js';
 import { createSmart2PayMapper, smart2payMethod } from '../../src/providers/smart2pay/mapping.js';
 import { fastParsePayout, smart2payPayoutSchema } from '../../src/providers/smart2pay/schemas.js';
-import { MalformedResponseError } from '../../src/providers/http/provider-http-client.js';
+import { MalformedResponseError } from '../../src/shared/http/provider-http-client.js';
 
 /** The first payout of the provider's documentation, verbatim. */
 const DOC_PAYOUT = {

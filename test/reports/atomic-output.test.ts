@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commitFile, commitFolder, removeLeftovers, temporarySibling } from '../../src/reports/atomic-output.js';
+import { commitFile, commitFolder, removeLeftovers, temporarySibling } from '../../src/reports/writers/atomic-output.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const DEAD_PID = 2 ** 22 + 12_345; // above Linux's pid_max: never a live process

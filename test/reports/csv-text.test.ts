@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvText } from '../../src/reports/csv-text.js';
+import { csvText } from '../../src/reports/writers/csv/csv-text.js';
 
 /** Fields made mostly of the characters that matter to quoting. */
 const field = fc.oneof(

@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EXCEPTION_KINDS } from '../../src/domain/exception-kinds.js';
 import { PAYOUT_STATUSES } from '../../src/domain/payout-status.js';
-import { neutraliseFormula } from '../../src/reports/formula-guard.js';
-import { formatReasons } from '../../src/reports/payout-rows.js';
-import { EXCEPTION_PRIORITY, reconciliationOutcome, reportStatus } from '../../src/reports/reconciliation-outcome.js';
-import { columnLetters, escapeXml, fitCell, MAX_CELL_CHARS } from '../../src/reports/xlsx-xml.js';
+import { neutraliseFormula } from '../../src/reports/writers/formula-guard.js';
+import { formatReasons } from '../../src/reports/rows/payout-rows.js';
+import { EXCEPTION_PRIORITY, reconciliationOutcome, reportStatus } from '../../src/reports/rows/reconciliation-outcome.js';
+import { columnLetters, escapeXml, fitCell, MAX_CELL_CHARS } from '../../src/reports/writers/xlsx/xlsx-xml.js';
 
 describe('formula injection guard', () => {
   it.each(['=HYPERLINK("http://x","y")', '+1', '-1+2', '@SUM(A1)', '\t=1', '\r=1', '\n=1', '＝1'])('neutralises %j', (text) => {

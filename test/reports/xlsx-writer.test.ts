@@ -2,11 +2,11 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvWorker } from '../../src/reports/csv-worker-client.js';
-import { neutraliseFormula } from '../../src/reports/formula-guard.js';
+import { CsvWorker } from '../../src/reports/writers/csv/csv-worker-client.js';
+import { neutraliseFormula } from '../../src/reports/writers/formula-guard.js';
 import { LocalTime } from '../../src/reports/local-time.js';
-import { type ReportColumn, xlsxHeaderCells, xlsxRowEncoder } from '../../src/reports/report-table.js';
-import { XlsxWorkbookWriter } from '../../src/reports/xlsx-workbook-writer.js';
+import { type ReportColumn, xlsxHeaderCells, xlsxRowEncoder } from '../../src/reports/sections/report-table.js';
+import { XlsxWorkbookWriter } from '../../src/reports/writers/xlsx/xlsx-workbook-writer.js';
 import { readCsv } from '../helpers/report-readers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

@@ -8,7 +8,7 @@
 import type { Smart2PayConfig } from '../../config/schema.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { upsertPayouts } from '../../ledger/payout-store.js';
-import { MalformedResponseError } from '../../providers/http/provider-http-client.js';
+import { MalformedResponseError } from '../../shared/http/provider-http-client.js';
 import { parsePayoutBody } from '../../providers/smart2pay/client.js';
 import { createSmart2PayMapperFromConfig } from '../../providers/smart2pay/from-config.js';
 import { Smart2PayMappingError } from '../../providers/smart2pay/mapping.js';

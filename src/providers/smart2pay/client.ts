@@ -9,7 +9,7 @@
 import type { HttpClientConfig } from '../../config/schema.js';
 import { ProviderError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { MalformedResponseError, ProviderHttpClient, type ProviderHttpStats } from '../http/provider-http-client.js';
+import { MalformedResponseError, ProviderHttpClient, type ProviderHttpStats } from '../../shared/http/provider-http-client.js';
 import {
   describeIssues,
   fastParsePayout,

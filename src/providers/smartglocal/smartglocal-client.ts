@@ -12,7 +12,7 @@ import { ProviderError } from '../../shared/errors.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
 import { normalizeCurrency } from '../../shared/currencies.js';
 import type { Instant } from '../../shared/time.js';
-import { MalformedResponseError, ProviderHttpClient } from '../http/provider-http-client.js';
+import { MalformedResponseError, ProviderHttpClient } from '../../shared/http/provider-http-client.js';
 import { loadPrivateKey, signBody, type SignatureScheme } from './signature.js';
 
 export const SMARTGLOCAL_PROVIDER = 'smartglocal';

@@ -3,7 +3,7 @@
  * reconciliation outcome. Pure vocabulary, shared by the SQL aggregates and
  * the row readers so the Summary and the Payouts sheet always agree.
  */
-import { EXCEPTION_KINDS, type ExceptionKind } from '../domain/exception-kinds.js';
+import { EXCEPTION_KINDS, type ExceptionKind } from '../../domain/exception-kinds.js';
 
 /** The status columns of the Summary and By purpose sheets. */
 export const REPORT_STATUSES = ['succeeded', 'failed', 'cancelled', 'expired', 'open'] as const;

@@ -7,7 +7,7 @@
  * back-pressure the main thread waits on.
  */
 import { parentPort } from 'node:worker_threads';
-import { syncToDisk } from './atomic-output.js';
+import { syncToDisk } from '../atomic-output.js';
 import { CsvFileWriter } from './csv-file-writer.js';
 import type { CsvWorkerReply, CsvWorkerRequest } from './csv-worker-client.js';
 

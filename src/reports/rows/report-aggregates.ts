@@ -6,7 +6,7 @@
  * and merged here into the report's buckets.
  */
 import { sql } from 'kysely';
-import type { Period } from '../shared/time.js';
+import type { Period } from '../../shared/time.js';
 import { type PayoutReportRow, purposeGroup } from './payout-rows.js';
 import type { LedgerReader } from './read-snapshot.js';
 import { EXCEPTION_PRIORITY, MATCHED, type ReportStatus, reportStatus, UNRECONCILED } from './reconciliation-outcome.js';

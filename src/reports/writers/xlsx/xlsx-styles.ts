@@ -4,7 +4,7 @@
  * carry only that index, so a million rows cost nothing here (exceljs
  * compares a style object per cell, which is where its time goes).
  */
-import { currencyExponent } from '../shared/currencies.js';
+import { currencyExponent } from '../../../shared/currencies.js';
 import { escapeXml } from './xlsx-xml.js';
 
 type Font = 'normal' | 'bold' | 'title';

@@ -14,7 +14,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { ZipFile } from 'yazl';
-import { StreamSink } from './stream-sink.js';
+import { StreamSink } from '../stream-sink.js';
 import { XlsxStyles } from './xlsx-styles.js';
 import { escapeXml, quoteSheetName } from './xlsx-xml.js';
 

@@ -6,8 +6,8 @@
  * unreconciled) and the internal ID it was matched to (or that its
  * exception points at).
  */
-import { isPurposeCode, UNSPECIFIED_PURPOSE } from '../domain/purposes.js';
-import type { Period } from '../shared/time.js';
+import { isPurposeCode, UNSPECIFIED_PURPOSE } from '../../domain/purposes.js';
+import type { Period } from '../../shared/time.js';
 import type { LedgerReader, ReadSnapshot } from './read-snapshot.js';
 import { exceptionRank, reconciliationOutcome } from './reconciliation-outcome.js';
 

@@ -3,15 +3,15 @@
  * and Balance, each defined once for both formats (`report-table.ts`). The
  * Summary has its own layout (`summary-section.ts`).
  */
-import { purposeDescription } from '../domain/purposes.js';
-import type { Period } from '../shared/time.js';
-import { readBalanceDays, type BalanceDayRow } from './balance-rows.js';
-import { readExceptionRows, type ExceptionReportRow } from './exception-rows.js';
-import type { LocalTime } from './local-time.js';
-import { readPayoutRows, type PayoutReportRow } from './payout-rows.js';
-import type { ReadSnapshot } from './read-snapshot.js';
-import { readRefundRows, type RefundReportRow } from './refund-rows.js';
-import type { PurposeTotal } from './report-aggregates.js';
+import { purposeDescription } from '../../domain/purposes.js';
+import type { Period } from '../../shared/time.js';
+import { readBalanceDays, type BalanceDayRow } from '../rows/balance-rows.js';
+import { readExceptionRows, type ExceptionReportRow } from '../rows/exception-rows.js';
+import type { LocalTime } from '../local-time.js';
+import { readPayoutRows, type PayoutReportRow } from '../rows/payout-rows.js';
+import type { ReadSnapshot } from '../rows/read-snapshot.js';
+import { readRefundRows, type RefundReportRow } from '../rows/refund-rows.js';
+import type { PurposeTotal } from '../rows/report-aggregates.js';
 import type { ReportTable } from './report-table.js';
 
 export interface SectionSource {

@@ -3,9 +3,9 @@
  * of GROUP BY queries; laid out as labelled blocks in the workbook and as a
  * long table (`section,item,currency,count,amount,value`) in summary.csv.
  */
-import type { Period } from '../shared/time.js';
-import type { LocalTime } from './local-time.js';
-import type { LedgerReader } from './read-snapshot.js';
+import type { Period } from '../../shared/time.js';
+import type { LocalTime } from '../local-time.js';
+import type { LedgerReader } from '../rows/read-snapshot.js';
 import {
   alertsInPeriod,
   balanceEdges,
@@ -17,15 +17,15 @@ import {
   type SyncWatermark,
   syncWatermarks,
   type Total,
-} from './report-aggregates.js';
-import { describePeriodDays, type ReportPeriod } from './report-period.js';
-import { REPORT_STATUSES, type ReportStatus } from './reconciliation-outcome.js';
+} from '../rows/report-aggregates.js';
+import { describePeriodDays, type ReportPeriod } from '../report-period.js';
+import { REPORT_STATUSES, type ReportStatus } from '../rows/reconciliation-outcome.js';
 import type { ReportTable } from './report-table.js';
-import { DATE_TIME_FORMAT, type XlsxStyles } from './xlsx-styles.js';
-import type { XlsxWorkbookWriter } from './xlsx-workbook-writer.js';
-import { columnLetters, inlineStringCell, numberCell } from './xlsx-xml.js';
-import { formatMoney } from '../shared/money.js';
-import { neutraliseFormula } from './formula-guard.js';
+import { DATE_TIME_FORMAT, type XlsxStyles } from '../writers/xlsx/xlsx-styles.js';
+import type { XlsxWorkbookWriter } from '../writers/xlsx/xlsx-workbook-writer.js';
+import { columnLetters, inlineStringCell, numberCell } from '../writers/xlsx/xlsx-xml.js';
+import { formatMoney } from '../../shared/money.js';
+import { neutraliseFormula } from '../writers/formula-guard.js';
 
 export interface CurrencyStatusTotals {
   currency: string;

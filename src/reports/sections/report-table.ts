@@ -14,12 +14,12 @@
  * | `date`     | `YYYY-MM-DD`   | date cell                          | `YYYY-MM-DD`                 |
  * | `percent`  | ratio (0..1)   | number `0.00%`                     | percent with 2 decimals      |
  */
-import { formatMoney } from '../shared/money.js';
-import { neutraliseFormula } from './formula-guard.js';
-import { excelSerialOfDay, type LocalTime } from './local-time.js';
-import { DATE_FORMAT, DATE_TIME_FORMAT, type XlsxStyles } from './xlsx-styles.js';
-import type { SharedStrings } from './xlsx-workbook-writer.js';
-import { columnLetters, escapeXml, fitCell, inlineStringCell } from './xlsx-xml.js';
+import { formatMoney } from '../../shared/money.js';
+import { neutraliseFormula } from '../writers/formula-guard.js';
+import { excelSerialOfDay, type LocalTime } from '../local-time.js';
+import { DATE_FORMAT, DATE_TIME_FORMAT, type XlsxStyles } from '../writers/xlsx/xlsx-styles.js';
+import type { SharedStrings } from '../writers/xlsx/xlsx-workbook-writer.js';
+import { columnLetters, escapeXml, fitCell, inlineStringCell } from '../writers/xlsx/xlsx-xml.js';
 
 export type ColumnKind = 'text' | 'integer' | 'id' | 'money' | 'datetime' | 'date' | 'percent';
 

@@ -12,8 +12,8 @@
  */
 import type { Database as BetterSqlite, Statement } from 'better-sqlite3';
 import type { Compilable, Kysely } from 'kysely';
-import type { Ledger } from '../ledger/ledger.js';
-import type { LedgerDatabase } from '../ledger/schema.js';
+import type { Ledger } from '../../ledger/ledger.js';
+import type { LedgerDatabase } from '../../ledger/schema.js';
 
 export type LedgerReader = Kysely<LedgerDatabase>;
 

@@ -13,8 +13,8 @@ import { ExponentialBackoff, handleWhen, type IBackoff, type IBackoffFactory, ty
 import pThrottle from 'p-throttle';
 import { Pool } from 'undici';
 import type { HttpClientConfig } from '../../config/schema.js';
-import { ProviderError } from '../../shared/errors.js';
-import { type Logger, silentLogger } from '../../shared/logger.js';
+import { ProviderError } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
 
 export interface ProviderHttpClientOptions {
   /** Provider name used in messages, e.g. `smart2pay`. */

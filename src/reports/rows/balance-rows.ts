@@ -4,8 +4,8 @@
  * (balance movements) in that currency. Snapshots and movements are read in
  * chunks; what is kept is one entry per day and wallet, a few hundred at most.
  */
-import type { Period } from '../shared/time.js';
-import type { LocalTime } from './local-time.js';
+import type { Period } from '../../shared/time.js';
+import type { LocalTime } from '../local-time.js';
 import { DEFAULT_CHUNK_ROWS } from './payout-rows.js';
 import type { LedgerReader } from './read-snapshot.js';
 

@@ -8,7 +8,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { csvLine, csvText } from './csv-text.js';
-import { StreamSink } from './stream-sink.js';
+import { StreamSink } from '../stream-sink.js';
 
 export class CsvFileWriter {
   readonly #file: WriteStream;

@@ -9,7 +9,7 @@
  * unexpected shape falls back to the payout's own amount.
  */
 import { z } from 'zod';
-import type { Period } from '../shared/time.js';
+import type { Period } from '../../shared/time.js';
 import { WIDE_CHUNK_ROWS } from './payout-rows.js';
 import type { LedgerReader } from './read-snapshot.js';
 

@@ -5,7 +5,7 @@
  * period, else (balance exceptions have neither) opened in the period.
  * Read in chunks by ID.
  */
-import type { Period } from '../shared/time.js';
+import type { Period } from '../../shared/time.js';
 import { WIDE_CHUNK_ROWS } from './payout-rows.js';
 import type { LedgerReader } from './read-snapshot.js';
 

@@ -8,8 +8,8 @@
  */
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import { RuntimeFailure } from '../shared/errors.js';
-import { startModuleWorker } from '../shared/worker-thread.js';
+import { RuntimeFailure } from '../../../shared/errors.js';
+import { startModuleWorker } from '../../../shared/worker-thread.js';
 
 export type CsvWorkerRequest =
   | { op: 'open'; seq: number; file: number; path: string; header: string[] }
