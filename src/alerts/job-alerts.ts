@@ -1,7 +1,7 @@
 /**
  * Job-failure alerts for the daemon: plug `jobFailureAlerts(services)` into
  * the daemon wiring (`alerts: (s) => jobFailureAlerts(s)`). A job failing
- * more than `daemon.failureThreshold` times in a row is the condition
+ * `daemon.failureThreshold` failed ticks in a row is the condition
  * `job_failing:<job>` (critical): announced once, reminded after
  * `alerts.reminderHours`, resolved on the first success. Structurally the
  * daemon's `JobAlertHook`.
@@ -39,7 +39,7 @@ export function jobFailureAlerts(services: { config: Pick<Config, 'alerts'>; led
           conditionKey: `job_failing:${e.job}`,
           severity: 'critical',
           title: `payout-recon job ${e.job} keeps failing`,
-          text: `The ${e.job} job failed ${e.consecutiveFailures} times in a row (more than ${e.threshold}); last error: ${e.error}`,
+          text: `The ${e.job} job failed ${e.consecutiveFailures} ticks in a row (threshold ${e.threshold}); last error: ${e.error}`,
           details: { job: e.job, consecutive_failures: e.consecutiveFailures, threshold: e.threshold, error: e.error, replica: e.replica, at: formatInstant(e.at) },
         },
         options,

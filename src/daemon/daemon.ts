@@ -12,7 +12,9 @@ import { type Clock, systemClock } from '../shared/clock.js';
 import { ConfigError, describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { validate as isValidCron } from 'node-cron';
-import { checkHealth, type HealthReport } from './health.js';
+import { failureThresholds } from './failure-threshold.js';
+import { checkHealth, type HealthReport, publicHealth } from './health.js';
+import { requireAdmin } from './http/admin-auth.js';
 import { startHttpServer, type RunningHttpServer } from './http/http-server.js';
 import { Router } from './http/router.js';
 import { combineJobAlerts, type JobAlertHook, logJobAlerts } from './job-alerts.js';
@@ -35,6 +37,11 @@ export interface DaemonOptions {
    * Default: `ledger`.
    */
   healthLedger?: Ledger;
+  /**
+   * A handle for lease renewal only, so a renewal never queues behind
+   * anything else on the main handle. Default: `ledger`.
+   */
+  leaseLedger?: Ledger;
   jobs: JobRegistry;
   /** Job name → cron expression (null: off). Default: `config.schedule`. */
   schedule?: Readonly<Record<string, string | null>>;
@@ -68,6 +75,7 @@ export class Daemon {
   readonly #known: Array<{ name: string; expression: string | null }>;
   readonly #store: JobStateStore;
   readonly #healthStore: JobStateStore;
+  readonly #thresholds: (job: string) => number;
   readonly #runner: JobRunner;
   readonly #scheduler: Scheduler;
   readonly #router = new Router();
@@ -97,15 +105,17 @@ export class Daemon {
     }
     this.#store = new JobStateStore(options.ledger, this.replica, leaseMs);
     this.#healthStore = new JobStateStore(options.healthLedger ?? options.ledger, this.replica, leaseMs);
+    this.#thresholds = failureThresholds(config, schedule);
     this.#runner = new JobRunner({
       config,
       ledger: options.ledger,
       store: this.#store,
+      leaseStore: new JobStateStore(options.leaseLedger ?? options.ledger, this.replica, leaseMs),
       registry: options.jobs,
       log,
       clock: this.#clock,
       leaseMs,
-      failureThreshold: config.daemon.failureThreshold,
+      failureThreshold: this.#thresholds,
       alerts: options.alerts ? combineJobAlerts(log, logJobAlerts(log), options.alerts) : logJobAlerts(log),
       resolvePath: options.resolvePath ?? ((p) => path.resolve(p)),
     });
@@ -119,9 +129,12 @@ export class Daemon {
       // Often enough that a dead replica's job waits little more than its lease.
       sweepMs: Math.min(30_000, Math.max(500, Math.floor(leaseMs / 2))),
     });
-    this.#router.get('/healthz', async () => {
+    this.#router.get('/healthz', async (request) => {
+      // The detailed view (errors, summaries, replica) is the admin's; anyone gets the states.
+      const detailed = request.query.has('detail');
+      if (detailed) await requireAdmin(request, config.server.admin);
       const { httpStatus, report } = await this.health();
-      return { status: httpStatus, json: report };
+      return { status: httpStatus, json: detailed ? report : publicHealth(report) };
     });
     options.routes?.(this.#router);
   }
@@ -134,6 +147,7 @@ export class Daemon {
       host: config.server.host,
       port: config.server.port,
       bodyLimitBytes: config.server.bodyLimitBytes,
+      maxConnections: config.server.maxConnections,
       router: daemon.#router,
       log: log.child('http'),
     });
@@ -171,7 +185,7 @@ export class Daemon {
       replica: this.replica,
       schedule: this.#known,
       timeZone: this.#o.config.timezone,
-      failureThreshold: this.#o.config.daemon.failureThreshold,
+      failureThreshold: this.#thresholds,
       clock: this.#clock,
       timeoutMs: HEALTH_TIMEOUT_MS,
     });
@@ -197,6 +211,7 @@ export class Daemon {
     if (running.length > 0) log.info(`waiting for ${running.join(', ')} to finish`, { graceSeconds: config.daemon.shutdownGraceSeconds });
     const left = await this.#runner.drain(config.daemon.shutdownGraceSeconds * 1000);
     if (left.length > 0) {
+      await this.#runner.terminateThreads();
       log.error(`still running after daemon.shutdownGraceSeconds (${config.daemon.shutdownGraceSeconds} s): ${left.map((r) => r.job).join(', ')}; stopping anyway`);
       await this.#recordAbandoned(left).catch((error: unknown) =>
         log.error('could not record the abandoned runs; their leases will expire', { error: describeError(error) }),

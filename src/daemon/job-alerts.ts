@@ -10,9 +10,9 @@ import type { Instant } from '../shared/time.js';
 
 export interface JobFailingEvent {
   job: string;
-  /** Failed runs in a row, more than `threshold`. */
+  /** Failed ticks in a row (each after its retries), at least `threshold`. */
   consecutiveFailures: number;
-  /** `daemon.failureThreshold`. */
+  /** The job's `daemon.failureThreshold`. */
   threshold: number;
   /** One line: the error of the latest failed run. */
   error: string;
@@ -32,13 +32,13 @@ export interface JobRecoveredEvent {
 
 export interface JobAlertHook {
   /**
-   * Called after every failed run once the job has failed more than
-   * `daemon.failureThreshold` times in a row (so an alert API that keeps one
+   * Called after every failed tick once the job has failed
+   * `daemon.failureThreshold` ticks in a row (so an alert API that keeps one
    * alert per condition can remind). A condition key such as
    * `job_failing:<job>` keeps one alert per job.
    */
   jobFailing(event: JobFailingEvent): Promise<void> | void;
-  /** Called on the first success after the job was failing (more than the threshold). */
+  /** Called on the first success after the job had reached its threshold. */
   jobRecovered(event: JobRecoveredEvent): Promise<void> | void;
 }
 
@@ -46,7 +46,7 @@ export interface JobAlertHook {
 export function logJobAlerts(log: Logger): JobAlertHook {
   return {
     jobFailing: (e) =>
-      log.error(`job ${e.job} failed ${e.consecutiveFailures} times in a row (more than ${e.threshold})`, {
+      log.error(`job ${e.job} failed ${e.consecutiveFailures} ticks in a row (threshold ${e.threshold})`, {
         job: e.job,
         failures: e.consecutiveFailures,
         error: e.error,

@@ -1,9 +1,12 @@
 /**
  * Runs one job at a time per job name: claims the tick in the ledger, runs
- * the job with its lease renewed in the background, records the outcome and
- * calls the alert hook. A job's failure is recorded and logged, never thrown:
- * one failing job never stops the others.
+ * the job (in a worker thread when it has a `thread` spec) with its lease
+ * renewed in the background on its own connection, retries a failed run
+ * within its tick (`daemon.retry`, cockatiel), records the outcome and calls
+ * the alert hook. A job's failure is recorded and logged, never thrown: one
+ * failing job never stops the others.
  */
+import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
 import type { Config } from '../config/schema.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Clock } from '../shared/clock.js';
@@ -13,17 +16,21 @@ import type { Instant } from '../shared/time.js';
 import type { JobTrigger } from './claim.js';
 import type { JobAlertHook } from './job-alerts.js';
 import type { ClaimedRun, FinishedRun, JobStateStore } from './job-state-store.js';
+import { type RunningJobThread, startJobThread } from './job-thread.js';
 import type { JobContext, JobDefinition, JobRegistry, JobSummary } from './jobs.js';
 
 export interface JobRunnerOptions {
   config: Config;
   ledger: Ledger;
   store: JobStateStore;
+  /** Renews leases through its own connection, so a job's long transaction never delays the renewal. Default: `store`. */
+  leaseStore?: JobStateStore;
   registry: JobRegistry;
   log: Logger;
   clock: Clock;
   leaseMs: number;
-  failureThreshold: number;
+  /** Failed ticks in a row at which `jobFailing` fires, per job. */
+  failureThreshold: (job: string) => number;
   alerts: JobAlertHook;
   resolvePath: (p: string) => string;
 }
@@ -48,6 +55,7 @@ interface ActiveRun {
   readonly controller: AbortController;
   promise: Promise<void>;
   claimed: ClaimedRun | undefined;
+  thread: RunningJobThread | undefined;
 }
 
 export class JobRunner {
@@ -79,7 +87,7 @@ export class JobRunner {
       this.#o.log.debug(`${job} is still running; tick skipped`, { tick: iso(tick), trigger });
       return Promise.resolve();
     }
-    const active: ActiveRun = { controller: new AbortController(), promise: Promise.resolve(), claimed: undefined };
+    const active: ActiveRun = { controller: new AbortController(), promise: Promise.resolve(), claimed: undefined, thread: undefined };
     this.#active.set(job, active);
     active.promise = this.#claimAndRun(definition, tick, trigger, active)
       .catch((error: unknown) => this.#o.log.error(`${job}: unexpected scheduler error`, { error: describeError(error) }))
@@ -114,6 +122,11 @@ export class JobRunner {
     return [...this.#active.values()].flatMap((a) => (a.claimed ? [a.claimed] : []));
   }
 
+  /** Stops every job thread at once (after the grace: their open transactions roll back). */
+  async terminateThreads(): Promise<void> {
+    await Promise.all([...this.#active.values()].map((a) => a.thread?.terminate()));
+  }
+
   async #claimAndRun(definition: JobDefinition, tick: Instant, trigger: JobTrigger, active: ActiveRun): Promise<void> {
     const { store, log, clock } = this.#o;
     const job = definition.name;
@@ -140,8 +153,21 @@ export class JobRunner {
     log.info(`${job} started`, { run: run.runId, trigger: run.trigger, tick: iso(run.tick) });
     const renewal = this.#keepLease(job, active.controller);
     let finished: FinishedRun;
+    let current = run;
     try {
-      const summary = await definition.run(this.#context(job, run, active.controller.signal));
+      const summary = await this.#withRetries(job, active, async (attempt, lastError) => {
+        if (attempt > 0) {
+          const next = await store.nextAttempt(current, lastError, clock());
+          if (!next) {
+            active.controller.abort(new LeaseLostError(job));
+            throw new LeaseLostError(job);
+          }
+          current = next;
+          active.claimed = next;
+          log.info(`${job}: attempt ${attempt + 1} of ${this.#o.config.daemon.retry.attempts}`, { run: next.runId, tick: iso(next.tick) });
+        }
+        return this.#runOnce(definition, current, active);
+      });
       finished = { outcome: 'succeeded', error: null, summary: toSummary(summary) };
     } catch (error) {
       const cancelled = active.controller.signal.aborted;
@@ -149,7 +175,85 @@ export class JobRunner {
     } finally {
       clearInterval(renewal);
     }
-    await this.#finish(run, finished);
+    await this.#finish(current, finished);
+  }
+
+  /**
+   * Runs `attempt` up to `daemon.retry.attempts` times with exponential
+   * backoff (cockatiel) while it fails and the run is not aborted. Abortion
+   * ends the wait between attempts at once.
+   */
+  async #withRetries<T>(job: string, active: ActiveRun, attempt: (n: number, lastError: string) => Promise<T>): Promise<T> {
+    const { attempts, delaySeconds, maxDelaySeconds } = this.#o.config.daemon.retry;
+    const signal = active.controller.signal;
+    const policy = retry(
+      handleWhen(() => !signal.aborted),
+      {
+        maxAttempts: attempts - 1,
+        backoff: new ExponentialBackoff({
+          initialDelay: delaySeconds * 1000,
+          maxDelay: Math.max(delaySeconds, maxDelaySeconds) * 1000,
+          generator: noJitterGenerator,
+        }),
+      },
+    ).dangerouslyUnref();
+    let lastError = '';
+    const listener = policy.onRetry((event) => {
+      const reason = 'error' in event ? describeError(event.error) : 'failed';
+      this.#o.log.warn(`${job} failed; retrying in ${Math.round(event.delay / 1000)} s`, { attempt: event.attempt, error: oneLine(reason) });
+    });
+    let stop: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      stop = () => reject(signal.reason instanceof Error ? signal.reason : new DaemonShutdownError());
+      signal.addEventListener('abort', stop, { once: true });
+    });
+    aborted.catch(() => undefined);
+    try {
+      return await Promise.race([
+        policy.execute(async ({ attempt: n }) => {
+          signal.throwIfAborted();
+          try {
+            return await attempt(n, lastError);
+          } catch (error) {
+            lastError = oneLine(describeError(error));
+            throw error;
+          }
+        }, signal),
+        aborted,
+      ]);
+    } finally {
+      listener.dispose();
+      if (stop) signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** One attempt: in a worker thread when the job has a thread spec, else on this event loop. */
+  async #runOnce(definition: JobDefinition, run: ClaimedRun, active: ActiveRun): Promise<JobSummary | undefined | void> {
+    const signal = active.controller.signal;
+    if (!definition.thread) return definition.run(this.#context(definition.name, run, signal));
+    const o = this.#o;
+    const thread = startJobThread(
+      {
+        job: definition.name,
+        thread: definition.thread,
+        config: o.config,
+        runId: run.runId,
+        tick: run.tick,
+        trigger: run.trigger,
+        replica: o.store.replica,
+        baseDir: o.resolvePath('.'),
+        // A job thread may wait for the write lock as long as its lease lasts: it blocks nothing else.
+        busyTimeoutMs: Math.max(o.config.database.busyTimeoutMs, o.leaseMs),
+      },
+      signal,
+      o.log.child(definition.name),
+    );
+    active.thread = thread;
+    try {
+      return (await thread.result) ?? undefined;
+    } finally {
+      active.thread = undefined;
+    }
   }
 
   #context(job: string, run: ClaimedRun, signal: AbortSignal): JobContext {
@@ -175,7 +279,7 @@ export class JobRunner {
     return setInterval(() => {
       if (renewing) return;
       renewing = true;
-      this.#o.store
+      (this.#o.leaseStore ?? this.#o.store)
         .renew(job, this.#o.clock())
         .then((held) => {
           if (!held && !controller.signal.aborted) {
@@ -191,7 +295,8 @@ export class JobRunner {
   }
 
   async #finish(run: ClaimedRun, finished: FinishedRun): Promise<void> {
-    const { store, log, clock, alerts, failureThreshold } = this.#o;
+    const { store, log, clock, alerts } = this.#o;
+    const failureThreshold = this.#o.failureThreshold(run.job);
     const now = clock();
     const fields = { run: run.runId, ms: now - run.startedAt };
     if (finished.outcome === 'succeeded') log.info(`${run.job} succeeded`, fields);
@@ -211,7 +316,7 @@ export class JobRunner {
       return;
     }
     const event = { job: run.job, replica: store.replica, runId: run.runId, at: now };
-    if (finished.outcome === 'failed' && result.consecutiveFailures > failureThreshold) {
+    if (finished.outcome === 'failed' && result.consecutiveFailures >= failureThreshold) {
       await safely(log, () =>
         alerts.jobFailing({
           ...event,
@@ -221,7 +326,7 @@ export class JobRunner {
         }),
       );
     }
-    if (finished.outcome === 'succeeded' && result.previousFailures > failureThreshold) {
+    if (finished.outcome === 'succeeded' && result.previousFailures >= failureThreshold) {
       await safely(log, () => alerts.jobRecovered({ ...event, previousFailures: result.previousFailures }));
     }
   }

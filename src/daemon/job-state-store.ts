@@ -27,6 +27,8 @@ export interface ClaimedRun {
   previousTickAt: Instant | null;
   /** The replica whose expired lease was taken over, if any. */
   takeoverFrom: string | null;
+  /** This run re-runs a tick that failed for good (at the next start). */
+  rerun: boolean;
 }
 
 export type ClaimResult = { claim: true; run: ClaimedRun } | Extract<ClaimDecision, { claim: false }>;
@@ -53,6 +55,10 @@ export interface JobStateRecord {
   consecutiveFailures: number;
   leaseOwner: string | null;
   leaseExpiresAt: Instant | null;
+  /** A tick that failed for good, run once more at the next start. */
+  retryTickAt: Instant | null;
+  /** When the current run of failed ticks began. */
+  failingSince: Instant | null;
 }
 
 export interface JobRunRecord {
@@ -96,19 +102,29 @@ export class JobStateStore {
           lease_owner: null,
           lease_expires_at: null,
           last_tick_at: null,
+          retry_tick_at: null,
+          failing_since: null,
         })
         .onConflict((oc) => oc.column('job').doNothing())
         .execute();
       const row = await this.#lockState(trx, job);
       const decision = decideClaim(
-        { lastTickAt: row.last_tick_at, leaseOwner: row.lease_owner, leaseExpiresAt: row.lease_expires_at },
+        { lastTickAt: row.last_tick_at, leaseOwner: row.lease_owner, leaseExpiresAt: row.lease_expires_at, retryTickAt: row.retry_tick_at },
         request,
       );
       if (!decision.claim) return decision;
       const now = request.now;
+      const rerun = decision.rerun === true;
       await trx
         .updateTable('job_state')
-        .set({ last_tick_at: decision.tick, lease_owner: this.#replica, lease_expires_at: now + this.#leaseMs, last_run_at: now })
+        .set({
+          // A re-run of a failed tick leaves the latest claimed tick as it is, and is run only once.
+          last_tick_at: rerun ? Math.max(row.last_tick_at ?? decision.tick, decision.tick) : decision.tick,
+          ...(rerun ? { retry_tick_at: null } : {}),
+          lease_owner: this.#replica,
+          lease_expires_at: now + this.#leaseMs,
+          last_run_at: now,
+        })
         .where('job', '=', job)
         .execute();
       if (decision.takeoverFrom !== null) {
@@ -145,8 +161,40 @@ export class JobStateStore {
           startedAt: now,
           previousTickAt: row.last_tick_at,
           takeoverFrom: decision.takeoverFrom,
+          rerun,
         },
       };
+    });
+  }
+
+  /**
+   * Records a failed attempt of a run that is retried within its tick: the
+   * attempt's row is closed as failed, a new `running` row (trigger `retry`)
+   * takes its place; the lease and the tick stay claimed.
+   * Null when the lease is no longer ours (the run must stop).
+   */
+  nextAttempt(run: ClaimedRun, error: string, now: Instant): Promise<ClaimedRun | null> {
+    return this.#ledger.transaction(async (trx) => {
+      await trx.updateTable('job_runs').set({ finished_at: now, outcome: 'failed', error }).where('id', '=', run.runId).execute();
+      const row = await this.#lockState(trx, run.job);
+      if (row.lease_owner !== this.#replica) return null;
+      await trx.updateTable('job_state').set({ lease_expires_at: now + this.#leaseMs, last_run_at: now }).where('job', '=', run.job).execute();
+      const { id } = await trx
+        .insertInto('job_runs')
+        .values({
+          job: run.job,
+          replica: this.#replica,
+          started_at: now,
+          finished_at: null,
+          outcome: 'running',
+          error: null,
+          details: null,
+          scheduled_at: run.tick,
+          trigger: 'retry',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return { ...run, runId: id, trigger: 'retry' as const, startedAt: now };
     });
   }
 
@@ -163,9 +211,10 @@ export class JobStateStore {
 
   /**
    * Records the end of a run and releases the lease. A success resets the
-   * failures in a row and stores the last success; a failure counts one more;
-   * a cancelled or abandoned run gives its tick back, so the next start
-   * catches it up.
+   * failures in a row and stores the last success; a failure (after its
+   * retries) counts one more and marks its tick to run once more at the next
+   * start; a cancelled or abandoned run gives its tick back, so the next
+   * start catches it up.
    */
   finish(run: ClaimedRun, finished: FinishedRun, now: Instant): Promise<FinishResult> {
     return this.#ledger.transaction(async (trx) => {
@@ -190,14 +239,26 @@ export class JobStateStore {
         consecutiveFailures = 0;
         await trx
           .updateTable('job_state')
-          .set({ ...release, last_success_at: now, consecutive_failures: 0 })
+          .set({ ...release, last_success_at: now, consecutive_failures: 0, failing_since: null })
           .where('job', '=', run.job)
           .execute();
       } else if (finished.outcome === 'failed') {
         consecutiveFailures = previousFailures + 1;
         await trx
           .updateTable('job_state')
-          .set({ ...release, consecutive_failures: consecutiveFailures })
+          .set({
+            ...release,
+            consecutive_failures: consecutiveFailures,
+            failing_since: row.failing_since ?? now,
+            // Failed for good: the next start runs the tick once more, unless this was that run.
+            retry_tick_at: run.rerun ? null : run.tick,
+          })
+          .where('job', '=', run.job)
+          .execute();
+      } else if (run.rerun) {
+        await trx
+          .updateTable('job_state')
+          .set({ ...release, retry_tick_at: run.tick })
           .where('job', '=', run.job)
           .execute();
       } else {
@@ -226,6 +287,8 @@ export class JobStateStore {
           consecutiveFailures: r.consecutive_failures,
           leaseOwner: r.lease_owner,
           leaseExpiresAt: r.lease_expires_at,
+          retryTickAt: r.retry_tick_at,
+          failingSince: r.failing_since,
         },
       ]),
     );

@@ -53,7 +53,24 @@ export interface JobContext {
   resolvePath(p: string): string;
 }
 
+/** Marks `jobs` to run in worker threads: each is found again by `factory(args)` of `module`. */
+export function inThreads(jobs: readonly JobDefinition[], module: string, factory: string, args?: unknown): JobDefinition[] {
+  return jobs.map((job) => ({ ...job, thread: { module, factory, ...(args === undefined ? {} : { args }) } }));
+}
+
 export type JobFunction = (ctx: JobContext) => Promise<JobSummary | undefined | void>;
+
+/**
+ * Where a worker thread finds a job: the module (a `file:` URL, usually the
+ * defining module's `import.meta.url`) and the name of its export that,
+ * called with `args`, returns the job definitions (this one among them).
+ */
+export interface JobThreadSpec {
+  readonly module: string;
+  readonly factory: string;
+  /** Structured-cloneable; passed to the factory in the thread. */
+  readonly args?: unknown;
+}
 
 export interface JobDefinition {
   /** Unique; a `schedule.<name>` key gives its cron expression. */
@@ -61,6 +78,13 @@ export interface JobDefinition {
   /** One line, for logs and `/healthz`. */
   readonly description: string;
   readonly run: JobFunction;
+  /**
+   * Set: the daemon runs the job in a worker thread with its own ledger
+   * connection, fenced on the job's lease (see `job-thread.ts`), so nothing
+   * the job does holds up the HTTP server, the lease renewal or the signals.
+   * Unset: `run` runs on the daemon's event loop (small jobs, tests).
+   */
+  readonly thread?: JobThreadSpec;
 }
 
 export class JobRegistry {

@@ -12,7 +12,7 @@ import { writeReportPack } from '../reports/report-pack.js';
 import { resolveReportPeriod } from '../reports/report-period.js';
 import { instantToWallClock } from '../shared/time.js';
 import { runPoll, runSync } from '../sync/run-sync.js';
-import type { JobContext, JobDefinition, JobSummary } from './jobs.js';
+import { inThreads, type JobContext, type JobDefinition, type JobSummary } from './jobs.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -51,7 +51,15 @@ async function reportJob(ctx: JobContext, request: { month?: string; from?: stri
   }
 }
 
+/**
+ * The production jobs, each run by the daemon in a worker thread (see
+ * `job-thread.ts`), which finds it again through this function.
+ */
 export function productionJobs(): JobDefinition[] {
+  return inThreads(productionJobList(), import.meta.url, 'productionJobs');
+}
+
+function productionJobList(): JobDefinition[] {
   return [
     {
       name: 'sync',

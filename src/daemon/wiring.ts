@@ -23,7 +23,8 @@ import { createWebhookVerifier } from '../providers/smartglocal/signature.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import type { Router } from './http/router.js';
+import { requireBasicAuth } from './http/basic-auth.js';
+import { HttpError, type HttpRequest, type RouteOptions, type Router } from './http/router.js';
 import type { JobAlertHook } from './job-alerts.js';
 import type { JobDefinition } from './jobs.js';
 import { SMART2PAY_NOTIFICATION_PATH, smart2payNotificationHandler } from './notifications/smart2pay-notifications.js';
@@ -50,14 +51,41 @@ export interface DaemonWiring {
   schedule?(config: Config): Readonly<Record<string, string | null>>;
 }
 
+/**
+ * How long a provider callback may take before it is answered 503 (the
+ * provider sends it again): the ledger's write lock may be held by a long
+ * job on SQLite, and a provider's timeout must never be reached.
+ */
+export const CALLBACK_ANSWER_MS = 800;
+
+/** Provider callbacks: JSON only, small bodies refused before they are read, an answer within CALLBACK_ANSWER_MS. */
+export function callbackRouteOptions(config: Config, early?: RouteOptions['early']): RouteOptions {
+  return {
+    contentTypes: ['application/json'],
+    bodyLimitBytes: Math.min(config.server.webhookBodyLimitBytes, config.server.bodyLimitBytes),
+    answerWithinMs: CALLBACK_ANSWER_MS,
+    ...(early ? { early } : {}),
+  };
+}
+
+/** Refuses a Smart Glocal webhook without a plausible X-PARTNER-SIGN before its body is read (it is verified after). */
+function signaturePresent(request: HttpRequest): void {
+  const signature = request.headers['x-partner-sign'];
+  if (typeof signature !== 'string' || !/^[A-Za-z0-9+/=_-]{16,2048}$/.test(signature.trim())) {
+    throw new HttpError(401, 'the X-PARTNER-SIGN signature is missing or malformed');
+  }
+}
+
 export const productionWiring: DaemonWiring = {
   jobs: () => productionJobs(),
   routes: (router, services) => {
     const { config, ledger, clock, log } = services;
     if (config.smart2pay) {
+      const credentials = { user: config.smart2pay.siteId, password: config.smart2pay.apiKey };
       router.post(
         SMART2PAY_NOTIFICATION_PATH,
         smart2payNotificationHandler({ config: config.smart2pay, ledger, clock, log: log.child('notifications') }),
+        callbackRouteOptions(config, (request) => requireBasicAuth(request, credentials, 'smart2pay')),
       );
     } else {
       log.info(`smart2pay is not configured: ${SMART2PAY_NOTIFICATION_PATH} is not served`);
@@ -65,7 +93,11 @@ export const productionWiring: DaemonWiring = {
     if (config.smartglocal?.providerPublicKeyPath !== undefined) {
       // An unusable key is a config error at start: never accept webhooks we cannot verify.
       const verify = createWebhookVerifier(config.smartglocal, services.resolvePath);
-      router.post(SMARTGLOCAL_WEBHOOK_PATH, smartglocalWebhookHandler({ verify, ledger, clock, log: log.child('webhooks') }));
+      router.post(
+        SMARTGLOCAL_WEBHOOK_PATH,
+        smartglocalWebhookHandler({ verify, ledger, clock, log: log.child('webhooks') }),
+        callbackRouteOptions(config, signaturePresent),
+      );
     } else {
       log.info(`smartglocal.providerPublicKeyPath is not set: ${SMARTGLOCAL_WEBHOOK_PATH} is not served`);
     }

@@ -7,12 +7,15 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as BetterSqlite } from 'better-sqlite3';
 import { Kysely, type Transaction } from 'kysely';
+import type { RetryPolicy } from 'cockatiel';
 import type pg from 'pg';
 import { LedgerError, RuntimeFailure } from '../shared/errors.js';
 import { migrateLedger } from './migrate.js';
 import { createPostgresDialect, createPostgresPool, redactPostgresUrl } from './postgres-dialect.js';
 import type { LedgerDatabase } from './schema.js';
+import { NATIVE_BUSY_SLICE_MS, sqliteBusyPolicy } from './sqlite-busy.js';
 import { LedgerSqliteDialect } from './sqlite-dialect.js';
+import { checkFenceSync, type WriteFence } from './write-fence.js';
 
 export type LedgerDialect = 'sqlite' | 'postgres';
 export type LedgerDb = Kysely<LedgerDatabase>;
@@ -27,6 +30,19 @@ export interface OpenLedgerOptions {
   migrate?: boolean;
   /** Relative SQLite paths are resolved from here (default: the working directory). */
   baseDir?: string;
+  /** Refuse every transaction unless this replica holds the job's lease (the daemon's job threads; see `write-fence.ts`). */
+  fence?: WriteFence | undefined;
+  /**
+   * SQLite: wait for another connection's write lock asynchronously (up to
+   * `busyTimeoutMs`) instead of in SQLite's sleeping busy handler, so the
+   * event loop keeps running (the daemon's main thread; see `sqlite-busy.ts`).
+   */
+  waitForLocksAsync?: boolean;
+}
+
+interface LedgerExtras {
+  fence?: WriteFence | undefined;
+  busy?: RetryPolicy | undefined;
 }
 
 export class Ledger {
@@ -35,13 +51,29 @@ export class Ledger {
   /** Where the ledger lives, safe to print (no password). */
   readonly location: string;
   readonly #sqlite: BetterSqlite | undefined;
+  readonly #extras: LedgerExtras;
   #closed = false;
 
-  constructor(db: LedgerDb, dialect: LedgerDialect, location: string, sqlite?: BetterSqlite) {
+  constructor(db: LedgerDb, dialect: LedgerDialect, location: string, sqlite?: BetterSqlite, extras: LedgerExtras = {}) {
     this.db = db;
     this.dialect = dialect;
     this.location = location;
     this.#sqlite = sqlite;
+    this.#extras = extras;
+  }
+
+  /** The write fence of this handle, if any. */
+  get fence(): WriteFence | undefined {
+    return this.#extras.fence;
+  }
+
+  /**
+   * Throws `FencedWriteError` when this handle is fenced and the job's lease
+   * is no longer ours (an empty transaction: the fence is checked at begin).
+   * For writes outside the ledger, such as publishing report files.
+   */
+  async checkFence(): Promise<void> {
+    if (this.#extras.fence) await this.transaction(async () => undefined);
   }
 
   /**
@@ -53,7 +85,11 @@ export class Ledger {
   async withSqlite<T>(fn: (raw: BetterSqlite) => T): Promise<T> {
     const raw = this.#sqlite;
     if (!raw) throw new Error('withSqlite is only available on a SQLite ledger');
-    return this.db.connection().execute(async () => fn(raw));
+    const { fence, busy } = this.#extras;
+    const handle = fence ? fencedTransactions(raw, fence) : raw;
+    // A transaction refused with SQLITE_BUSY was rolled back whole: run it again (see sqlite-busy.ts).
+    if (busy) return this.db.connection().execute(() => busy.execute(() => fn(handle)));
+    return this.db.connection().execute(async () => fn(handle));
   }
 
   /**
@@ -121,6 +157,23 @@ function sqlitePath(url: string): string {
   return rest;
 }
 
+/** The raw handle with every `raw.transaction(...)` checking the fence first (the bulk upsert paths). */
+function fencedTransactions(raw: BetterSqlite, fence: WriteFence): BetterSqlite {
+  return new Proxy(raw, {
+    get(target, property) {
+      if (property === 'transaction') {
+        return <A extends unknown[], R>(fn: (...args: A) => R) =>
+          target.transaction((...args: A) => {
+            checkFenceSync(target, fence);
+            return fn(...args);
+          });
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 function openSqlite(options: OpenLedgerOptions): Ledger {
   const file = sqlitePath(options.url);
   const inMemory = file === ':memory:';
@@ -137,7 +190,8 @@ function openSqlite(options: OpenLedgerOptions): Ledger {
   }
   let raw: BetterSqlite;
   try {
-    raw = new Database(inMemory ? ':memory:' : location, { timeout: options.busyTimeoutMs ?? 5000 });
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    raw = new Database(inMemory ? ':memory:' : location, { timeout: options.waitForLocksAsync ? NATIVE_BUSY_SLICE_MS : busyTimeoutMs });
   } catch (error) {
     throw sqliteOpenError(location, error);
   }
@@ -150,8 +204,9 @@ function openSqlite(options: OpenLedgerOptions): Ledger {
     raw.close();
     throw sqliteOpenError(location, error);
   }
-  const db = new Kysely<LedgerDatabase>({ dialect: new LedgerSqliteDialect(raw) });
-  return new Ledger(db, 'sqlite', location, raw);
+  const busy = options.waitForLocksAsync ? sqliteBusyPolicy(options.busyTimeoutMs ?? 5000) : undefined;
+  const db = new Kysely<LedgerDatabase>({ dialect: new LedgerSqliteDialect(raw, { fence: options.fence, busy }) });
+  return new Ledger(db, 'sqlite', location, raw, { fence: options.fence, busy });
 }
 
 /** Maps SQLite's open-time failures to one-line messages naming the file. */
@@ -180,7 +235,7 @@ async function openPostgres(options: OpenLedgerOptions): Promise<Ledger> {
   }
   // A pool emits 'error' when an idle client dies; without a listener that kills the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<LedgerDatabase>({ dialect: createPostgresDialect(pool) });
+  const db = new Kysely<LedgerDatabase>({ dialect: createPostgresDialect(pool, options.fence) });
   try {
     await db.connection().execute(async (conn) => {
       await conn.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
@@ -189,5 +244,5 @@ async function openPostgres(options: OpenLedgerOptions): Promise<Ledger> {
     await db.destroy().catch(() => undefined);
     throw new RuntimeFailure(`ledger: cannot connect to ${location} (${(error as Error).message})`, { cause: error });
   }
-  return new Ledger(db, 'postgres', location);
+  return new Ledger(db, 'postgres', location, undefined, { fence: options.fence });
 }

@@ -5,8 +5,9 @@
  * rest of the code expects numbers from either dialect. A value that would
  * not fit is an error, never a silently rounded amount.
  */
-import { PostgresDialect } from 'kysely';
+import { type DatabaseConnection, type Driver, PostgresDialect, PostgresDriver, type TransactionSettings } from 'kysely';
 import pg from 'pg';
+import { beginFenced, type WriteFence } from './write-fence.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -41,8 +42,37 @@ export function createPostgresPool(options: PostgresLedgerOptions): pg.Pool {
   });
 }
 
-export function createPostgresDialect(pool: pg.Pool): PostgresDialect {
-  return new PostgresDialect({ pool });
+/** Checks the write fence (if any) at the start of every transaction (see `write-fence.ts`). */
+class FencedPostgresDriver extends PostgresDriver {
+  readonly #fence: WriteFence;
+
+  constructor(pool: pg.Pool, fence: WriteFence) {
+    super({ pool });
+    this.#fence = fence;
+  }
+
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await beginFenced(connection, 'postgres', this.#fence, () => super.beginTransaction(connection, settings));
+  }
+}
+
+class FencedPostgresDialect extends PostgresDialect {
+  readonly #pool: pg.Pool;
+  readonly #fence: WriteFence;
+
+  constructor(pool: pg.Pool, fence: WriteFence) {
+    super({ pool });
+    this.#pool = pool;
+    this.#fence = fence;
+  }
+
+  override createDriver(): Driver {
+    return new FencedPostgresDriver(this.#pool, this.#fence);
+  }
+}
+
+export function createPostgresDialect(pool: pg.Pool, fence?: WriteFence): PostgresDialect {
+  return fence ? new FencedPostgresDialect(pool, fence) : new PostgresDialect({ pool });
 }
 
 /** The URL with its password hidden, for messages. */

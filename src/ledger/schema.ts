@@ -294,6 +294,10 @@ export interface JobStateTable {
   lease_expires_at: Instant | null;
   /** The schedule tick most recently claimed: one replica wins each tick (0002). */
   last_tick_at: Instant | null;
+  /** A tick that failed for good; the next start runs it once more (0009). */
+  retry_tick_at: Instant | null;
+  /** When the current run of failed ticks began; null after a success (0009). */
+  failing_since: Instant | null;
 }
 
 export interface LedgerDatabase {

@@ -1,7 +1,7 @@
 /**
  * Kysely's SQLite dialect with two changes the ledger needs:
  *
- * - writers start with `BEGIN IMMEDIATE`: a deferred `BEGIN` that later writes
+ * - writers start with `BEGIN IMMEDIATE` (then the write fence, if any): a deferred `BEGIN` that later writes
  *   fails at once with SQLITE_BUSY when another process (the daemon, a
  *   second CLI) holds the write lock, instead of waiting for busy_timeout;
  * - migrations run in a transaction: SQLite has transactional DDL, Kysely's
@@ -22,8 +22,11 @@ import {
   type Driver,
   SqliteAdapter,
   SqliteDialect,
+  type SqliteDialectConfig,
   SqliteDriver,
 } from 'kysely';
+import type { RetryPolicy } from 'cockatiel';
+import { beginFenced, type WriteFence } from './write-fence.js';
 
 class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   override get supportsTransactionalDdl(): boolean {
@@ -31,9 +34,35 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
+export interface LedgerSqliteOptions {
+  /** Checked at the start of every transaction (see `write-fence.ts`). */
+  fence?: WriteFence | undefined;
+  /** Retries SQLITE_BUSY asynchronously instead of in SQLite's sleeping busy handler (see `sqlite-busy.ts`). */
+  busy?: RetryPolicy | undefined;
+}
+
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #options: LedgerSqliteOptions;
+
+  constructor(config: SqliteDialectConfig, options: LedgerSqliteOptions) {
+    super(config);
+    this.#options = options;
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    const busy = this.#options.busy;
+    if (!busy) return connection;
+    return {
+      executeQuery: (query) => busy.execute(() => connection.executeQuery(query)),
+      streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+    };
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    await beginFenced(connection, 'sqlite', this.#options.fence, async () => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    });
   }
 }
 
@@ -68,15 +97,17 @@ function withStatementCache(database: BetterSqlite): { prepare(sql: string): Sta
 
 export class LedgerSqliteDialect extends SqliteDialect {
   readonly #database: ReturnType<typeof withStatementCache>;
+  readonly #options: LedgerSqliteOptions;
 
-  constructor(database: BetterSqlite) {
+  constructor(database: BetterSqlite, options: LedgerSqliteOptions = {}) {
     const cached = withStatementCache(database);
     super({ database: cached });
     this.#database = cached;
+    this.#options = options;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.#database });
+    return new ImmediateSqliteDriver({ database: this.#database }, this.#options);
   }
 
   override createAdapter(): DialectAdapter {

@@ -122,7 +122,7 @@ for (const dialect of DIALECTS) {
         ['reminder', 'job_failing:sync', 'critical'],
         ['resolved', 'job_failing:sync', 'critical'],
       ]);
-      expect(hook.received[0]!.text).toBe('The sync job failed 4 times in a row (more than 3); last error: smart2pay: HTTP 503');
+      expect(hook.received[0]!.text).toBe('The sync job failed 4 ticks in a row (threshold 3); last error: smart2pay: HTTP 503');
       expect(hook.received[2]!.text).toBe('Resolved: The sync job succeeded again after 11 failures in a row.');
     });
   });

@@ -118,7 +118,7 @@ for (const dialect of DIALECTS) {
       expect(await jobState(ledger, 'yearly')).toMatchObject({ last_tick_at: missed, lease_owner: null });
     });
 
-    it('a failing job never stops the others; more than failureThreshold failures in a row: alert and /healthz 503, then recovery', async () => {
+    it('a failing job never stops the others; degraded from its first failed tick, down (503) and an alert at failureThreshold, then recovery', async () => {
       const failing: JobFailingEvent[] = [];
       const recovered: JobRecoveredEvent[] = [];
       const { daemon, logs } = await start({
@@ -129,35 +129,39 @@ for (const dialect of DIALECTS) {
             { name: 'tick', kind: 'write', batches: 1, rowsPerBatch: 1, rowDelayMs: 0 },
           ],
         },
-        daemon: { failureThreshold: 2 },
+        daemon: { failureThreshold: { flaky: 3 } },
         alerts: { jobFailing: (e) => void failing.push(e), jobRecovered: (e) => void recovered.push(e) },
       });
       const ledger = test!.ledger;
-      const seen: Array<{ status: number; failures: number }> = [];
+      const seen: Array<{ status: number; body: string; failures: number }> = [];
       const health = async () => {
         const res = await fetch(`${daemon.url}/healthz`);
-        const body = (await res.json()) as { status: string; jobs: Record<string, { consecutiveFailures: number; status: string; lastRun: { outcome: string } | null }> };
-        seen.push({ status: res.status, failures: body.jobs.flaky?.consecutiveFailures ?? 0 });
-        return { status: res.status, body };
+        const body = (await res.json()) as { status: string; jobs: Record<string, string> };
+        const detail = (await daemon.health()).report;
+        seen.push({ status: res.status, body: body.status, failures: detail.jobs.flaky?.consecutiveFailures ?? 0 });
+        return { status: res.status, body, detail };
       };
       const sick = await waitFor(async () => {
         const h = await health();
         return h.status === 503 ? h : undefined;
       }, '/healthz to answer 503', 30_000, 50);
-      expect(sick.body.status).toBe('failing');
-      expect(sick.body.jobs.flaky).toMatchObject({ status: 'failing', consecutiveFailures: 3, lastRun: { outcome: 'failed' } });
-      expect(sick.body.jobs.tick).toMatchObject({ status: 'ok', consecutiveFailures: 0 });
+      // The public answer: the status and each job's state, nothing else.
+      expect(sick.body).toEqual({ status: 'down', jobs: { flaky: 'down', tick: expect.stringMatching(/^(ok|running)$/) } });
+      expect(sick.detail.jobs.flaky).toMatchObject({ state: 'down', consecutiveFailures: 3, failureThreshold: 3, lastRun: { outcome: 'failed' } });
+      expect(sick.detail.jobs.flaky!.failingSince).not.toBeNull();
+      expect(sick.detail.jobs.tick).toMatchObject({ consecutiveFailures: 0 });
       await waitFor(async () => ((await health()).status === 200 ? true : undefined), '/healthz to recover', 30_000, 50);
       await daemon.stop();
 
-      // 200 while failures stayed at or below the threshold, 503 only above it.
-      expect(seen[0]!.status).toBe(200);
-      for (const s of seen) expect(s.status === 503).toBe(s.failures > 2);
+      // ok before the first failure, degraded (200) from the first failed tick, down (503) at the threshold.
+      for (const s of seen) expect(s.status === 503).toBe(s.body === 'down');
+      const order = seen.map((s) => s.body).filter((b, i, all) => b !== all[i - 1]);
+      expect(order.slice(0, 3)).toEqual(['ok', 'degraded', 'down']);
       expect(failing).toHaveLength(1);
-      expect(failing[0]).toMatchObject({ job: 'flaky', consecutiveFailures: 3, threshold: 2, error: 'planned failure 3 of 3' });
+      expect(failing[0]).toMatchObject({ job: 'flaky', consecutiveFailures: 3, threshold: 3, error: 'planned failure 3 of 3' });
       expect(recovered).toHaveLength(1);
       expect(recovered[0]).toMatchObject({ job: 'flaky', previousFailures: 3 });
-      expect(logs.join('\n')).toMatch(/job flaky failed 3 times in a row \(more than 2\)/);
+      expect(logs.join('\n')).toMatch(/job flaky failed 3 ticks in a row \(threshold 3\)/);
       const flakyRuns = await jobRuns(ledger, 'flaky');
       expect(flakyRuns.slice(0, 4).map((r) => r.outcome)).toEqual(['failed', 'failed', 'failed', 'succeeded']);
       // The other job kept running on every tick meanwhile.
@@ -177,7 +181,8 @@ for (const dialect of DIALECTS) {
       await waitFor(async () => (await jobRuns(test!.ledger, 'tick')).some((r) => r.outcome === 'succeeded'), 'the first run');
       const ok = await fetch(`${daemon.url}/healthz`);
       expect(ok.status).toBe(200);
-      expect(await ok.json()).toMatchObject({
+      expect(await ok.json()).toEqual({ status: 'ok', jobs: { tick: 'ok' } });
+      expect((await daemon.health()).report).toMatchObject({
         status: 'ok',
         ledger: { dialect, reachable: true },
         jobs: { tick: { enabled: true, schedule: YEARLY, lastRun: { outcome: 'succeeded', trigger: 'catch-up' } } },
@@ -185,7 +190,8 @@ for (const dialect of DIALECTS) {
       await healthLedger.close();
       const down = await fetch(`${daemon.url}/healthz`);
       expect(down.status).toBe(503);
-      expect(await down.json()).toMatchObject({ status: 'ledger-unreachable', ledger: { reachable: false } });
+      expect(await down.json()).toEqual({ status: 'down', jobs: {} });
+      expect((await daemon.health()).report).toMatchObject({ status: 'down', ledger: { reachable: false } });
     });
 
     it('stop() lets the running transaction finish, cancels the rest of the job and gives its tick back', async () => {

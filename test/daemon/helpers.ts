@@ -31,7 +31,8 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 export interface DaemonKeys {
   shutdownGraceSeconds?: number;
-  failureThreshold?: number;
+  failureThreshold?: number | Record<string, number>;
+  retry?: { attempts?: number; delaySeconds?: number; maxDelaySeconds?: number };
   leaseSeconds?: number;
   replicaId?: string;
 }
@@ -43,7 +44,8 @@ export function daemonConfigObject(url: string, daemon: DaemonKeys = {}, timezon
     database: { url, poolSize: 4 },
     server: { host: '127.0.0.1', port: 0 },
     schedule: { sync: null, poll: null, balance: null, reconcile: null, dailyReport: null, monthlyReport: null },
-    daemon: { shutdownGraceSeconds: 10, failureThreshold: 3, leaseSeconds: 5, ...daemon },
+    // No retries unless a test asks: a failing test job fails its tick at once.
+    daemon: { shutdownGraceSeconds: 10, failureThreshold: 3, leaseSeconds: 5, retry: { attempts: 1 }, ...daemon },
   };
 }
 

@@ -22,6 +22,8 @@ export function registerDaemonCommand(program: Command, state: CliState): void {
 /** The daemon command with the given jobs and routes (tests run it with their own). */
 export async function runDaemonCommand(ctx: CommandContext, wiring: DaemonWiring): Promise<CommandOutcome> {
   const { config } = ctx;
+  // Jobs run in worker threads with their own connections: this thread's handles wait for
+  // SQLite's write lock asynchronously, so the HTTP server and the signals never stall.
   const open = (migrate: boolean, poolSize: number) =>
     openLedger({
       url: config.database.url,
@@ -29,9 +31,11 @@ export async function runDaemonCommand(ctx: CommandContext, wiring: DaemonWiring
       poolSize,
       migrate,
       baseDir: ctx.io.cwd,
+      waitForLocksAsync: true,
     });
   const ledger = await open(true, config.database.poolSize);
   let healthLedger: Ledger | undefined;
+  let leaseLedger: Ledger | undefined;
   let report: ShutdownReport | undefined;
   // A stray promise rejection in a job must not take the other jobs down with the process.
   const onUnhandled = (reason: unknown) => ctx.log.error('unhandled promise rejection', { error: describeError(reason) });
@@ -39,11 +43,14 @@ export async function runDaemonCommand(ctx: CommandContext, wiring: DaemonWiring
   try {
     // /healthz reads through its own small handle: a job's long SQLite transaction must not delay it.
     healthLedger = await open(false, 2);
+    // Lease renewal on its own connection: never queued behind a notification or a claim.
+    leaseLedger = await open(false, 1);
     const services: DaemonServices = { config, ledger, log: ctx.log.child('daemon'), clock: ctx.clock, resolvePath: (p) => ctx.resolvePath(p) };
     const daemon = await Daemon.start({
       config,
       ledger,
       healthLedger,
+      leaseLedger,
       jobs: new JobRegistry(wiring.jobs(services)),
       schedule: wiring.schedule?.(config),
       routes: (router) => wiring.routes(router, services),
@@ -65,6 +72,7 @@ export async function runDaemonCommand(ctx: CommandContext, wiring: DaemonWiring
   } finally {
     process.off('unhandledRejection', onUnhandled);
     await healthLedger?.close();
+    await leaseLedger?.close();
     if (report && !report.graceful) {
       // A job overran the grace: its pending work (a timer, a PostgreSQL client in a transaction)
       // must not keep the process alive. Exit once the output is written.

@@ -1,8 +1,11 @@
 /**
  * The daemon's HTTP server (node:http): routes requests through a `Router`,
- * enforces the body size limit (413), answers 404/405, turns `HttpError`
- * into its status and anything else into a logged 500 with no detail.
- * Port 0 picks a free port; `url` tells which one was taken.
+ * caps open connections, applies each route's options (content type 415,
+ * body limit 413 before reading, an early check such as credentials before
+ * the body is read, an answer deadline 503), answers 404/405, turns
+ * `HttpError` into its status and anything else into a logged 500 with no
+ * detail. Refusals (400, 401, 403, 413, 415) are logged in one line with the
+ * client's address. Port 0 picks a free port; `url` tells which one was taken.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +17,8 @@ export interface HttpServerOptions {
   host: string;
   port: number;
   bodyLimitBytes: number;
+  /** Connections open at once (default: unlimited). */
+  maxConnections?: number;
   router: Router;
   log: Logger;
 }
@@ -40,6 +45,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
@@ -98,9 +104,24 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpSe
     if (match.kind === 'method-not-allowed') {
       throw new HttpError(405, `${method} is not allowed on ${url.pathname}`, { allow: match.allow.join(', ') });
     }
-    response = await match.handler(makeRequest(req, url, method, options.bodyLimitBytes, consumed));
+    const route = match.options;
+    checkContentType(req, route.contentTypes);
+    const request = makeRequest(req, url, method, route.bodyLimitBytes ?? options.bodyLimitBytes, consumed);
+    const declared = Number(req.headers['content-length']);
+    const limit = route.bodyLimitBytes ?? options.bodyLimitBytes;
+    if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+    await route.early?.(request);
+    response = await withDeadline(match.handler(request), route.answerWithinMs, () =>
+      options.log.warn(`${method} ${url.pathname} answered 503: the handler took longer than ${route.answerWithinMs} ms`, {
+        client: req.socket.remoteAddress,
+      }),
+    );
   } catch (error) {
     if (error instanceof HttpError) {
+      if (LOGGED_REFUSALS.has(error.status)) {
+        // One line per refusal: no header, no body, no query string (they may carry secrets).
+        options.log.warn(`${method} ${url.pathname} refused with ${error.status}: ${error.message}`, { client: req.socket.remoteAddress });
+      }
       response = { status: error.status, headers: error.headers, json: { error: error.message } };
     } else {
       options.log.error(`${method} ${url.pathname} failed`, { error: describeError(error) });
@@ -138,6 +159,36 @@ function makeRequest(req: IncomingMessage, url: URL, method: string, limit: numb
       }
     },
   };
+}
+
+const LOGGED_REFUSALS: ReadonlySet<number> = new Set([400, 401, 403, 413, 415]);
+
+/** 415 unless the request's media type is one of `accepted` (no list: anything). */
+function checkContentType(req: IncomingMessage, accepted: readonly string[] | undefined): void {
+  if (!accepted) return;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!accepted.includes(type)) {
+    throw new HttpError(415, `the content type must be ${accepted.join(' or ')}${type ? `, not ${type}` : ''}`);
+  }
+}
+
+/** The handler's answer, or a 503 when it takes longer than `ms` (it goes on; its failure is logged by the caller's hook). */
+async function withDeadline(answer: Promise<HttpResponse>, ms: number | undefined, onLate: () => void): Promise<HttpResponse> {
+  if (ms === undefined) return answer;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<HttpResponse>((resolve) => {
+    timer = setTimeout(() => {
+      onLate();
+      resolve({ status: 503, headers: { 'retry-after': '10', connection: 'close' }, json: { error: 'busy; try again later' } });
+    }, ms);
+  });
+  // A handler that fails after the 503 went out must not become an unhandled rejection.
+  answer.catch(() => undefined);
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function tooLarge(limit: number): HttpError {

@@ -38,6 +38,25 @@ export interface HttpResponse {
 
 export type HttpHandler = (request: HttpRequest) => Promise<HttpResponse>;
 
+/** Per-route hardening, applied by the server before and around the handler. */
+export interface RouteOptions {
+  /** Bodies larger than this are refused with 413, before they are read. Default: `server.bodyLimitBytes`. */
+  readonly bodyLimitBytes?: number;
+  /** Accepted media types (Content-Type without its parameters); others get 415. Default: any. */
+  readonly contentTypes?: readonly string[];
+  /**
+   * Runs before the body is read: check credentials or that a signature
+   * header is there and well-formed, and throw `HttpError` to refuse.
+   */
+  readonly early?: (request: HttpRequest) => void | Promise<void>;
+  /**
+   * Answer 503 with Retry-After when the handler has not answered in this
+   * time (e.g. the ledger's write lock is held by a long job); the handler
+   * goes on and its outcome is logged, so its work must be idempotent.
+   */
+  readonly answerWithinMs?: number;
+}
+
 /** A 4xx/5xx answer with a one-line message (sent as `{"error": message}`); never put secrets in it. */
 export class HttpError extends Error {
   readonly status: number;
@@ -51,37 +70,42 @@ export class HttpError extends Error {
 }
 
 export type RouteMatch =
-  | { kind: 'handler'; handler: HttpHandler }
+  | { kind: 'handler'; handler: HttpHandler; options: RouteOptions }
   | { kind: 'not-found' }
   | { kind: 'method-not-allowed'; allow: string[] };
 
-export class Router {
-  readonly #routes = new Map<string, Map<string, HttpHandler>>();
+interface Route {
+  handler: HttpHandler;
+  options: RouteOptions;
+}
 
-  route(method: string, path: string, handler: HttpHandler): this {
+export class Router {
+  readonly #routes = new Map<string, Map<string, Route>>();
+
+  route(method: string, path: string, handler: HttpHandler, options: RouteOptions = {}): this {
     if (!path.startsWith('/')) throw new Error(`route path "${path}" must start with /`);
     const upper = method.toUpperCase();
-    const byMethod = this.#routes.get(path) ?? new Map<string, HttpHandler>();
+    const byMethod = this.#routes.get(path) ?? new Map<string, Route>();
     if (byMethod.has(upper)) throw new Error(`route ${upper} ${path} is registered twice`);
-    byMethod.set(upper, handler);
+    byMethod.set(upper, { handler, options });
     this.#routes.set(path, byMethod);
     return this;
   }
 
-  get(path: string, handler: HttpHandler): this {
-    return this.route('GET', path, handler);
+  get(path: string, handler: HttpHandler, options?: RouteOptions): this {
+    return this.route('GET', path, handler, options);
   }
 
-  post(path: string, handler: HttpHandler): this {
-    return this.route('POST', path, handler);
+  post(path: string, handler: HttpHandler, options?: RouteOptions): this {
+    return this.route('POST', path, handler, options);
   }
 
   match(method: string, path: string): RouteMatch {
     const byMethod = this.#routes.get(path);
     if (!byMethod) return { kind: 'not-found' };
     const upper = method.toUpperCase();
-    const handler = byMethod.get(upper) ?? (upper === 'HEAD' ? byMethod.get('GET') : undefined);
-    if (handler) return { kind: 'handler', handler };
+    const route = byMethod.get(upper) ?? (upper === 'HEAD' ? byMethod.get('GET') : undefined);
+    if (route) return { kind: 'handler', handler: route.handler, options: route.options };
     const allow = [...byMethod.keys()];
     if (allow.includes('GET')) allow.push('HEAD');
     return { kind: 'method-not-allowed', allow };
