@@ -44,6 +44,9 @@ async function reportJob(ctx: JobContext, request: { month?: string; from?: stri
       outDir: ctx.resolvePath(config.reports.dir),
       now: ctx.clock(),
       log: ctx.log,
+      signal: ctx.signal,
+      // The files are published only while this replica still holds the job's lease.
+      beforeCommit: () => ctx.ledger.checkFence(),
     });
     return { period: period.label, payouts: pack.summary.payouts, xlsx: pack.xlsx, csv_files: pack.csvFiles.length };
   } finally {
@@ -89,14 +92,24 @@ function productionJobList(): JobDefinition[] {
       description: 'fetch prefunding balances, run the balance and refund monitors, send alerts',
       run: async (ctx) =>
         summarizeBalanceCheck(
-          await runBalanceCheck(ctx.ledger, ctx.config, { log: ctx.log, clock: ctx.clock, resolvePath: (p) => ctx.resolvePath(p) }),
+          await runBalanceCheck(ctx.ledger, ctx.config, {
+            log: ctx.log,
+            clock: ctx.clock,
+            resolvePath: (p) => ctx.resolvePath(p),
+            signal: ctx.signal,
+          }),
         ),
     },
     {
       name: 'reconcile',
       description: 'match payouts against internal records and classify every difference',
       run: async (ctx) => {
-        const outcome = await reconcile(ctx.ledger, { rules: rulesFromConfig(ctx.config.matching), clock: ctx.clock, log: ctx.log });
+        const outcome = await reconcile(ctx.ledger, {
+          rules: rulesFromConfig(ctx.config.matching),
+          clock: ctx.clock,
+          log: ctx.log,
+          signal: ctx.signal,
+        });
         return { matched: outcome.matched, open_exceptions: outcome.openExceptions, opened: outcome.opened, closed: outcome.closed };
       },
     },

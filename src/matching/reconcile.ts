@@ -58,6 +58,8 @@ export interface ReconcileOptions {
   clock: Clock;
   period?: ReconcilePeriod | undefined;
   log?: Logger | undefined;
+  /** Checked between steps and batches: an aborted run throws, and its transaction rolls back (the daemon's shutdown, a lost lease). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface ReconcileOutcome {
@@ -240,7 +242,7 @@ export async function reconcile(ledger: Ledger, options: ReconcileOptions): Prom
     // The run reads through indexes and writes in one pass (see withPageCacheAtMost).
     const result = await ledger.withPageCacheAtMost(RUN_CACHE_KIB, () =>
       ledger.transaction((trx) =>
-        new ReconcileRun(trx, ledger.dialect, runId, startedAt, { since, recordsSince }, period, options.rules, options.log).run(),
+        new ReconcileRun(trx, ledger.dialect, runId, startedAt, { since, recordsSince }, period, options.rules, options.log, options.signal).run(),
       ),
     );
     const durationMs = options.clock() - startedAt;
@@ -297,6 +299,7 @@ class ReconcileRun {
   readonly #period: ReconcilePeriod | null;
   readonly #rules: MatchingRules;
   readonly #log: Logger | undefined;
+  readonly #signal: AbortSignal | undefined;
   /** The exception (ID) of every condition raised by this run, to tell which open exceptions went away (numbers: a fraction of the fingerprints' memory). */
   readonly #raised = new Set<number>();
   /** The state (kind) each subject got in this run, for closing reasons. */
@@ -315,7 +318,9 @@ class ReconcileRun {
     period: ReconcilePeriod | null,
     rules: MatchingRules,
     log: Logger | undefined,
+    signal?: AbortSignal,
   ) {
+    this.#signal = signal;
     this.#db = trx;
     this.#dialect = dialect;
     this.#runId = runId;
@@ -335,6 +340,7 @@ class ReconcileRun {
 
   async run(): Promise<Omit<ReconcileOutcome, 'runId' | 'period' | 'durationMs'>> {
     const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+      this.#signal?.throwIfAborted();
       const started = performance.now();
       const result = await fn();
       const memory = process.memoryUsage();
@@ -449,6 +455,7 @@ class ReconcileRun {
     const load = async <T>(table: 'payouts' | 'internal_records', names: readonly string[], idList: readonly number[], facts: (row: Row) => T): Promise<T[]> => {
       const out: T[] = [];
       for (let i = 0; i < idList.length; i += 500) {
+        this.#signal?.throwIfAborted();
         const rows = await sql<Row>`select ${sql.raw(columns('x', names))} from ${sql.table(table)} x where x.id in (${sql.join(idList.slice(i, i + 500))}) order by x.id`.execute(
           this.#db,
         );
@@ -755,6 +762,7 @@ class ReconcileRun {
       const ids = await sql<{ id: number }>`select m.id as id ${sql.raw(from)} where ${where} and ${differs}`.execute(this.#db);
       const pending = ids.rows.map((row) => Number(row.id)).filter((id) => !seen.has(id));
       for (let i = 0; i < pending.length; i += PAIR_CHUNK) {
+        this.#signal?.throwIfAborted();
         await check((await sql<Row>`${sql.raw(select)} where m.id in (${sql.join(pending.slice(i, i + PAIR_CHUNK))})`.execute(this.#db)).rows);
       }
     }
@@ -773,6 +781,7 @@ class ReconcileRun {
 
   async #flush(all: boolean): Promise<void> {
     if (this.#pending.length === 0 || (!all && this.#pending.length < RAISE_BATCH)) return;
+    this.#signal?.throwIfAborted();
     const batch = this.#pending;
     this.#pending = [];
     const outcomes = await raiseExceptions(this.#db, batch, this.#now, this.#runId);

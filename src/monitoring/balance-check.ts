@@ -69,6 +69,8 @@ export interface BalanceMonitorOptions {
   config: Pick<Config, 'alerts' | 'timezone'>;
   log: Logger;
   clock: () => Instant;
+  /** Checked between steps and currencies: an aborted check stops there (the daemon's shutdown, a lost lease). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface BalanceMonitorResult {
@@ -91,11 +93,16 @@ export async function runBalanceMonitors(
   const { alerts } = options.config;
   const now = options.clock();
   const refunds: RefundMonitorOutcome[] = [];
-  for (const b of balances) refunds.push(await runRefundMonitor(ledger, b.currency, alerts, now));
+  for (const b of balances) {
+    options.signal?.throwIfAborted();
+    refunds.push(await runRefundMonitor(ledger, b.currency, alerts, now));
+  }
+  options.signal?.throwIfAborted();
   const regressions = await recordRegressionSuspicions(ledger, alerts.refundLookbackDays, now);
 
   const assessments: BalanceAssessment[] = [];
   for (const b of balances) {
+    options.signal?.throwIfAborted();
     const pending = await notYetDebited(ledger.db, b.currency, alerts.debitOn);
     const recent = await recentPayouts(ledger.db, b.currency, now - alerts.runwayLookbackDays * MS_PER_DAY, now);
     assessments.push(
@@ -114,6 +121,7 @@ export async function runBalanceMonitors(
     );
   }
   const checks: AlertCheck[] = [...assessments.flatMap((a) => a.checks), ...(await refundAlertChecks(ledger))];
+  options.signal?.throwIfAborted();
   const alertRun = await processAlertChecks(ledger, checks, { config: alerts, log: options.log, clock: options.clock });
   return { balances: [...balances], assessments, refunds, regressions, alerts: alertRun };
 }
@@ -180,7 +188,7 @@ export async function refundAlertChecks(ledger: Ledger): Promise<AlertCheck[]> {
 export async function runBalanceCheck(
   ledger: Ledger,
   config: Config,
-  options: { log: Logger; clock: () => Instant; resolvePath: (p: string) => string },
+  options: { log: Logger; clock: () => Instant; resolvePath: (p: string) => string; signal?: AbortSignal | undefined },
 ): Promise<BalanceMonitorResult> {
   if (!config.smartglocal) {
     throw new ConfigError('smartglocal is required to fetch balances: set smartglocal.baseUrl, smartglocal.project and smartglocal.privateKeyPath');
@@ -193,8 +201,9 @@ export async function runBalanceCheck(
   } finally {
     await client.close();
   }
+  options.signal?.throwIfAborted();
   const balances = await storeBalanceSnapshot(ledger, wallets, takenAt);
-  return runBalanceMonitors(ledger, balances, { config, log: options.log, clock: options.clock });
+  return runBalanceMonitors(ledger, balances, { config, log: options.log, clock: options.clock, signal: options.signal });
 }
 
 /** A small summary of a balance check, e.g. for the daemon's `job_runs.details`. */

@@ -54,6 +54,10 @@ export interface ReportPackOptions {
   compressionLevel?: number;
   /** Rows per sheet before a section continues on "<name> (2)" (Excel's limit; lowered in tests). */
   maxSheetRows?: number;
+  /** Checked between sections and before publishing: an aborted pack is discarded (the daemon's shutdown, a lost lease). */
+  signal?: AbortSignal | undefined;
+  /** Runs just before the files are published; throw to discard them (the daemon's job checks its lease). */
+  beforeCommit?: (() => Promise<void>) | undefined;
 }
 
 export interface ReportPackResult {
@@ -67,6 +71,7 @@ export interface ReportPackResult {
 }
 
 export async function writeReportPack(ledger: Ledger, options: ReportPackOptions): Promise<ReportPackResult> {
+  const checkpoint = () => options.signal?.throwIfAborted();
   const { period, format, outDir } = options;
   const log = options.log ?? silentLogger;
   const name = packName(period);
@@ -102,6 +107,7 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
         await writeSummarySheet(workbook, collected.summary, time);
         if (csvTemp) await writer.write(summaryCsvTable(collected.summary, time), 'csv');
         await writer.write(byPurposeTable(collected.purposeTotals));
+        checkpoint();
         await writer.write(payoutsTable(source));
       } else {
         // CSV files do not depend on each other's order: the totals are added up from the
@@ -112,11 +118,17 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
         await writer.write(summaryCsvTable(collected.summary, time), 'csv');
         await writer.write(byPurposeTable(collected.purposeTotals));
       }
+      checkpoint();
       await writer.write(exceptionsTable(source));
+      checkpoint();
       await writer.write(refundsTable(source));
+      checkpoint();
       await writer.write(balanceTable(source));
       return collected.summary;
     });
+    checkpoint();
+    // A job that lost its lease publishes nothing (the ledger's write fence says so).
+    await options.beforeCommit?.();
     if (workbook && xlsxTemp && xlsxPath) {
       await workbook.finish();
       await commitFile(xlsxTemp, xlsxPath);

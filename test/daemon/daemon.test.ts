@@ -156,7 +156,9 @@ for (const dialect of DIALECTS) {
       // ok before the first failure, degraded (200) from the first failed tick, down (503) at the threshold.
       for (const s of seen) expect(s.status === 503).toBe(s.body === 'down');
       const order = seen.map((s) => s.body).filter((b, i, all) => b !== all[i - 1]);
-      expect(order.slice(0, 3)).toEqual(['ok', 'degraded', 'down']);
+      // (The first failure may come before the first look.)
+      expect(order.filter((b) => b !== 'ok').slice(0, 2)).toEqual(['degraded', 'down']);
+      expect(order.at(-1)).toBe('ok');
       expect(failing).toHaveLength(1);
       expect(failing[0]).toMatchObject({ job: 'flaky', consecutiveFailures: 3, threshold: 3, error: 'planned failure 3 of 3' });
       expect(recovered).toHaveLength(1);
