@@ -56,7 +56,7 @@ export interface DaemonWiring {
  * provider sends it again): the ledger's write lock may be held by a long
  * job on SQLite, and a provider's timeout must never be reached.
  */
-export const CALLBACK_ANSWER_MS = 800;
+export const CALLBACK_ANSWER_MS = 500;
 
 /** Provider callbacks: JSON only, small bodies refused before they are read, an answer within CALLBACK_ANSWER_MS. */
 export function callbackRouteOptions(config: Config, early?: RouteOptions['early']): RouteOptions {
