@@ -52,7 +52,9 @@ class FencedPostgresDriver extends PostgresDriver {
   }
 
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    await beginFenced(connection, 'postgres', this.#fence, () => super.beginTransaction(connection, settings));
+    // A read-only transaction writes nothing to fence (and may not lock rows).
+    const fence = settings.accessMode === 'read only' ? undefined : this.#fence;
+    await beginFenced(connection, 'postgres', fence, () => super.beginTransaction(connection, settings));
   }
 }
 
