@@ -2,8 +2,9 @@
  * Turns the schedule into runs:
  * - node-cron fires each job at its ticks in the configured time zone (the
  *   tick's instant names it, the same on every replica);
- * - at start, each job's most recent tick (found backwards with cron-parser)
- *   is claimed once: if no daemon claimed it, it was missed and runs now;
+ * - at start, a tick that failed for good (after its retries) runs once more,
+ *   then each job's most recent tick (found backwards with cron-parser) is
+ *   claimed once: if no daemon claimed it, it was missed and runs now;
  * - a sweep watches for leases that expired without being released (a dead
  *   replica) and takes those jobs over without waiting for their next tick.
  * Claiming, overlap and leases are the runner's and the ledger's business.
@@ -45,10 +46,7 @@ export class Scheduler {
 
   start(): void {
     const { jobs, timeZone, runner, clock, log } = this.#o;
-    for (const job of jobs) {
-      // Catch-up: the latest tick runs now unless a daemon already claimed it.
-      void runner.trigger(job.name, previousTick(job.expression, timeZone, clock()), 'catch-up');
-    }
+    void this.#catchUp();
     for (const job of jobs) {
       const task = createTask(job.expression, (ctx) => runner.trigger(job.name, ctx.date.getTime(), 'schedule'), {
         name: `payout-recon:${job.name}`,
@@ -66,6 +64,30 @@ export class Scheduler {
       this.#tasks.push(task);
     }
     this.#sweep = setInterval(() => void this.#takeOverExpiredLeases(), this.#o.sweepMs);
+  }
+
+  /**
+   * Catch-up at start: a tick that failed for good runs once more, then the
+   * latest tick runs unless a daemon already claimed it.
+   */
+  async #catchUp(): Promise<void> {
+    const { jobs, timeZone, runner, store, clock, log } = this.#o;
+    let states: Awaited<ReturnType<JobStateStore['states']>> = new Map();
+    try {
+      states = await store.states(jobs.map((j) => j.name));
+    } catch (error) {
+      log.warn('could not read the failed ticks to re-run', { error: describeError(error) });
+    }
+    await Promise.all(
+      jobs.map(async (job) => {
+        const failed = states.get(job.name)?.retryTickAt ?? null;
+        if (failed !== null) {
+          log.info(`${job.name}: re-running the tick that failed for good`, { tick: new Date(failed).toISOString() });
+          await runner.trigger(job.name, failed, 'catch-up');
+        }
+        await runner.trigger(job.name, previousTick(job.expression, timeZone, clock()), 'catch-up');
+      }),
+    );
   }
 
   async stop(): Promise<void> {

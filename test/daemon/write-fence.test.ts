@@ -111,7 +111,7 @@ for (const dialect of DIALECTS) {
         method: 'bank_account' as const,
         raw: {},
       };
-      await expect(upsertPayouts(ledger, [observation as never], { source: 'sync', now: Date.now() })).rejects.toThrow(FencedWriteError);
+      await expect(upsertPayouts(ledger, [observation as never], { source: 'list', now: Date.now() })).rejects.toThrow(FencedWriteError);
       expect(await count(t.ledger, 'payouts')).toBe(before);
     });
   });
