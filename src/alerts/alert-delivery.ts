@@ -1,7 +1,8 @@
 /**
  * Sends alert notifications to their channels (the log, and every URL in
  * `alerts.webhooks`) and records every delivery in `alert_deliveries`
- * (target: the webhook's host only; the URL may carry a token). Runs after
+ * (target: the webhook's host and a hash of its URL, `webhookKey`, so each
+ * URL is tracked on its own; never the URL, which may carry a token). Runs after
  * the alert state is committed: a failed webhook is recorded and reported,
  * never thrown, and is sent again by the next run (`pendingRedeliveries`).
  */
@@ -11,7 +12,7 @@ import { fromJson } from '../ledger/mapping.js';
 import type { Logger } from '../shared/logger.js';
 import { formatInstant, type Instant } from '../shared/time.js';
 import type { AlertEvent, AlertNotification, AlertSeverity } from './alert-types.js';
-import { WebhookSender, webhookTarget } from './webhook-sender.js';
+import { targetHost, WebhookSender, webhookKey } from './webhook-sender.js';
 
 export interface AlertChannelsConfig {
   webhooks: readonly string[];
@@ -33,10 +34,10 @@ export interface DeliveryOutcome {
   error: string | null;
 }
 
-/** A notification and, for a redelivery, the only hosts it goes to again. */
+/** A notification and, for a redelivery, the only webhooks it goes to again. */
 export interface Delivery {
   notification: AlertNotification;
-  /** Webhook hosts to send to; undefined: every configured webhook. */
+  /** Webhooks to send to, as `webhookKey`s; undefined: every configured webhook. */
   targets?: readonly string[];
 }
 
@@ -82,13 +83,13 @@ export async function deliverNotifications(
             outcomes.push(await record(ledger, n, 'log', null, { ok: true, attempts: 1, httpStatus: null, error: null }, clock()));
           }
           for (const url of channels.webhooks) {
-            const target = webhookTarget(url);
-            if (d.targets && !d.targets.includes(target)) continue;
+            const key = webhookKey(url);
+            if (d.targets && !d.targets.includes(key)) continue;
             const result = await sender.post(url, webhookPayload(n, clock()));
             if (!result.ok) {
-              log.warn(`alert webhook delivery failed`, { target, condition: n.conditionKey, event: n.event, error: result.error });
+              log.warn(`alert webhook delivery failed`, { target: key, condition: n.conditionKey, event: n.event, error: result.error });
             }
-            outcomes.push(await record(ledger, n, 'webhook', target, result, clock()));
+            outcomes.push(await record(ledger, n, 'webhook', key, result, clock()));
           }
         }),
       ),
@@ -129,14 +130,14 @@ async function record(
       error: result.error,
     })
     .execute();
-  return { alertId: n.alertId, conditionKey: n.conditionKey, event: n.event, channel, target, ...result };
+  return { alertId: n.alertId, conditionKey: n.conditionKey, event: n.event, channel, target: target === null ? null : targetHost(target), ...result };
 }
 
 /**
- * Notifications whose last webhook delivery to a still-configured host
- * failed, within `maxAgeMs`, and that still describe the alert (a firing
+ * Notifications whose last webhook delivery to a still-configured webhook
+ * URL failed, within `maxAgeMs`, and that still describe the alert (a firing
  * alert's `fired`/`reminder`, a resolved alert's `resolved`): the next run
- * sends them again, to the hosts that missed them.
+ * sends them again, to the webhooks that missed them.
  */
 function asSeverity(value: string): AlertSeverity {
   return value === 'critical' || value === 'info' ? value : 'warning';
@@ -146,8 +147,8 @@ export async function pendingRedeliveries(
   ledger: Ledger,
   options: { webhooks: readonly string[]; now: Instant; maxAgeMs: number; exclude?: ReadonlySet<number> },
 ): Promise<Delivery[]> {
-  const hosts = new Set(options.webhooks.map(webhookTarget));
-  if (hosts.size === 0) return [];
+  const keys = new Set(options.webhooks.map(webhookKey));
+  if (keys.size === 0) return [];
   const rows = await ledger.db
     .selectFrom('alert_deliveries')
     .select(['id', 'alert_id', 'target', 'event', 'ok'])
@@ -159,7 +160,7 @@ export async function pendingRedeliveries(
   for (const row of rows) latest.set(`${row.alert_id}\u0000${row.target ?? ''}`, row);
   const failed = new Map<number, { event: string; targets: Set<string> }>();
   for (const row of latest.values()) {
-    if (row.ok === 1 || row.target === null || !hosts.has(row.target) || options.exclude?.has(row.alert_id)) continue;
+    if (row.ok === 1 || row.target === null || !keys.has(row.target) || options.exclude?.has(row.alert_id)) continue;
     const entry = failed.get(row.alert_id) ?? { event: row.event, targets: new Set<string>() };
     if (entry.event !== row.event) continue; // a newer event reached some hosts: the next announcement catches up
     entry.targets.add(row.target);

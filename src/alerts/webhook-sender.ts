@@ -8,6 +8,7 @@
  * A webhook URL often carries a token (in the path or the query), so
  * nothing here ever puts the URL in a message: only the host.
  */
+import { createHash } from 'node:crypto';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { Agent, request } from 'undici';
 import { parseRetryAfter, RETRYABLE_NETWORK_CODES, RetryableError, RetryAfterBackoff } from '../shared/http/provider-http-client.js';
@@ -29,6 +30,22 @@ export interface WebhookResult {
   httpStatus: number | null;
   /** One line, without the URL; null when delivered. */
   error: string | null;
+}
+
+/**
+ * What `alert_deliveries.target` stores for a webhook: its host, for people,
+ * and 12 hex digits of the URL's SHA-256, so two webhooks on one host (two
+ * Slack hooks) are told apart; never the URL itself (its path or query is a
+ * token). `webhookTarget` of the key gives the host back.
+ */
+export function webhookKey(url: string): string {
+  return `${webhookTarget(url)}#${createHash('sha256').update(url, 'utf8').digest('hex').slice(0, 12)}`;
+}
+
+/** The host part of a stored target (a `webhookKey`, or a bare host from before keys). */
+export function targetHost(stored: string): string {
+  const hash = stored.lastIndexOf('#');
+  return hash < 0 ? stored : stored.slice(0, hash);
 }
 
 /** The host (and port) of a webhook URL: what may be shown and stored. */

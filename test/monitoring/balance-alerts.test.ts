@@ -96,11 +96,13 @@ for (const dialect of DIALECTS) {
       const alerts = await t.ledger.db.selectFrom('alerts').selectAll().execute();
       expect(alerts.map((a) => [a.condition_key, a.state, a.notify_count])).toEqual([['low_balance:EUR', 'resolved', 2]]);
       const deliveries = await t.ledger.db.selectFrom('alert_deliveries').selectAll().orderBy('id').execute();
+      // A webhook is stored as its host and a hash of its URL (never the URL: it carries a token).
+      const webhookTarget = expect.stringMatching(new RegExp(`^${new URL(hook.url).host}#[0-9a-f]{12}$`));
       expect(deliveries.map((d) => [d.channel, d.target, d.event, d.ok])).toEqual([
         ['log', null, 'fired', 1],
-        ['webhook', new URL(hook.url).host, 'fired', 1],
+        ['webhook', webhookTarget, 'fired', 1],
         ['log', null, 'resolved', 1],
-        ['webhook', new URL(hook.url).host, 'resolved', 1],
+        ['webhook', webhookTarget, 'resolved', 1],
       ]);
       expect(JSON.stringify(deliveries)).not.toContain('T0KEN');
     });
@@ -161,14 +163,41 @@ for (const dialect of DIALECTS) {
       expect(await t.ledger.db.selectFrom('balance_snapshots').select('amount').execute()).toEqual([{ amount: 1_000_00 }]);
       const failed = await t.ledger.db.selectFrom('alert_deliveries').selectAll().where('channel', '=', 'webhook').execute();
       expect(failed).toEqual([
-        expect.objectContaining({ target: new URL(hook.url).host, event: 'fired', ok: 0, attempts: 3, http_status: 500, error: 'HTTP 500 after 3 attempts' }),
+        expect.objectContaining({
+          target: expect.stringMatching(new RegExp(`^${new URL(hook.url).host}#[0-9a-f]{12}$`)),
+          event: 'fired',
+          ok: 0,
+          attempts: 3,
+          http_status: 500,
+          error: 'HTTP 500 after 3 attempts',
+        }),
       ]);
+      expect(JSON.stringify(failed)).not.toContain('T0KEN');
 
       const next = await balance(cwd);
       expect(next.deliveries).toMatchObject({ sent: 1, failed: 0 });
       expect(hook.received).toEqual([expect.objectContaining({ event: 'fired', condition_key: 'low_balance:EUR', redelivery: true })]);
       await balance(cwd);
       expect(hook.received).toHaveLength(1);
+    });
+
+    it('two webhooks on one host are tracked apart: the one that failed is sent again, the other is not', async () => {
+      sb.sandbox.setBalance('EUR', 1_000_00);
+      hook.failNext(500, 3); // the first webhook's attempts; the second one (same host) gets through
+      const cwd = project({ webhooks: [`${hook.url}/hooks/FIRST`, `${hook.url}/hooks/SECOND`] });
+      const first = await balance(cwd);
+      expect(first.deliveries).toMatchObject({ sent: 1, failed: 1 });
+      expect(hook.received).toHaveLength(1);
+      const targets = await t.ledger.db.selectFrom('alert_deliveries').select(['target', 'ok']).where('channel', '=', 'webhook').orderBy('id').execute();
+      expect(new Set(targets.map((r) => r.target)).size).toBe(2);
+      expect(JSON.stringify(targets)).not.toMatch(/FIRST|SECOND/);
+
+      const next = await balance(cwd);
+      expect(next.deliveries).toMatchObject({ sent: 1, failed: 0 });
+      expect(hook.received).toHaveLength(2);
+      expect(hook.received[1]).toMatchObject({ condition_key: 'low_balance:EUR', redelivery: true });
+      await balance(cwd);
+      expect(hook.received).toHaveLength(2);
     });
 
     it('an unreachable webhook is reported, never fatal', async () => {
