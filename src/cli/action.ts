@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { describeError, ExitCode, isPayoutReconError } from '../shared/errors.js';
 import { type CliIo, CommandContext, type GlobalOptions } from './context.js';
+import { redactUrlsIn } from '../shared/redact.js';
 
 export interface CommandOutcome {
   /** Printed with `--json`: one JSON document on stdout, nothing else. */
@@ -49,13 +50,14 @@ export function commandAction<O extends Record<string, unknown>>(state: CliState
 
 /** Prints the error as one line (more lines only for per-row input problems) and returns its exit code. */
 export function reportError(error: unknown, io: CliIo, verbose = false): number {
+  // A URL in a message (the database's, a provider's) never shows its password.
   if (isPayoutReconError(error)) {
-    io.stderr(`${error.message}\n`);
-    if (verbose && error.cause instanceof Error && error.cause.stack) io.stderr(`${error.cause.stack}\n`);
+    io.stderr(`${redactUrlsIn(error.message)}\n`);
+    if (verbose && error.cause instanceof Error && error.cause.stack) io.stderr(`${redactUrlsIn(error.cause.stack)}\n`);
     return error.exitCode;
   }
-  io.stderr(`error: ${describeError(error)}\n`);
-  if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  io.stderr(`error: ${redactUrlsIn(describeError(error))}\n`);
+  if (verbose && error instanceof Error && error.stack) io.stderr(`${redactUrlsIn(error.stack)}\n`);
   return ExitCode.runtime;
 }
 

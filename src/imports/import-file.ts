@@ -11,6 +11,7 @@ import { InputError } from '../shared/errors.js';
 import type { Instant } from '../shared/time.js';
 import { ProblemCollector } from './tabular/problem-collector.js';
 import { openTabularFile, type TabularFile, type TabularOptions, type TabularRow } from './tabular/tabular-file.js';
+import { clipValue } from '../shared/redact.js';
 
 export function fileSha256(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -70,7 +71,7 @@ export class RowCheck {
   /** `key` must appear once in the file: `firstRows` remembers the row of each key seen. */
   unique(firstRows: Map<string, number>, key: string, field: string): void {
     const first = firstRows.get(key);
-    if (first !== undefined) this.fail(field, `"${key}" is repeated (first on row ${first})`);
+    if (first !== undefined) this.fail(field, `"${clipValue(key)}" is repeated (first on row ${first})`);
     else firstRows.set(key, this.row.rowNumber);
   }
 }
@@ -177,7 +178,7 @@ export async function newMovements<M extends FileMovement>(
   for (const m of movements) {
     const before = existing.get(m.reference);
     if (before && (before.currency !== m.currency || before.amount !== m.amount || before.occurred_at !== m.occurredAt)) {
-      input.problems.add({ row: m.row, field: problem.field, message: `"${m.reference}" was imported before as ${problem.describe(before)}` });
+      input.problems.add({ row: m.row, field: problem.field, message: `"${clipValue(m.reference)}" was imported before as ${problem.describe(before)}` });
     }
   }
   input.problems.throwIfAny(input.name);

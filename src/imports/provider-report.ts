@@ -31,6 +31,7 @@ import { formatMoney, MoneyFormatError, parseMoney } from '../shared/money.js';
 import { formatInstant, type Instant, parseDateTime } from '../shared/time.js';
 import { checkRows, type FileMovement, newMovements, openImportFile, recordImport } from './import-file.js';
 import { findColumn, type TabularFormat } from './tabular/tabular-file.js';
+import { clipValue } from '../shared/redact.js';
 
 export type RefundAmountColumn = 'paymentLocalAmount' | 'grossLocalAmount';
 
@@ -145,7 +146,7 @@ export async function importProviderReport(ledger: Ledger, file: string, options
     const operationId = cell('operationId');
     if (operationId === '') row.fail('operationId', 'is empty');
     const type = cell('typeOfPayment').toLowerCase();
-    if (type !== 'advice' && type !== 'refund') row.fail('typeOfPayment', `"${cell('typeOfPayment')}" is neither Advice nor Refund`);
+    if (type !== 'advice' && type !== 'refund') row.fail('typeOfPayment', `"${clipValue(cell('typeOfPayment'))}" is neither Advice nor Refund`);
     let occurredAt = 0;
     try {
       occurredAt = parseDateTime(cell('finishedAt'), options.timezone);
@@ -156,7 +157,7 @@ export async function importProviderReport(ledger: Ledger, file: string, options
     const amounts: Record<string, string> = {};
     let refundAmount = 0;
     if (!isKnownCurrency(currency)) {
-      row.fail('currency', `"${cell('currency')}" is not an ISO 4217 currency code`);
+      row.fail('currency', `"${clipValue(cell('currency'))}" is not an ISO 4217 currency code`);
     } else {
       for (const column of AMOUNT_COLUMNS) {
         const text = decimalText(cell(column), currency, tabular.format);
@@ -166,7 +167,7 @@ export async function importProviderReport(ledger: Ledger, file: string, options
           amounts[column] = formatMoney(minor, currency);
           if (column === options.refundAmountColumn) refundAmount = Math.abs(minor);
         } catch (error) {
-          row.fail(column, error instanceof MoneyFormatError ? error.message : `"${text}" is not a decimal amount`);
+          row.fail(column, error instanceof MoneyFormatError ? error.message : `"${clipValue(text)}" is not a decimal amount`);
         }
       }
     }

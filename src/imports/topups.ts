@@ -23,6 +23,7 @@ import { formatMoney, parseMoney } from '../shared/money.js';
 import { formatInstant, type Instant, parseDateTime } from '../shared/time.js';
 import { checkRows, newMovements, openImportFile, recordImport } from './import-file.js';
 import { findColumn } from './tabular/tabular-file.js';
+import { clipValue } from '../shared/redact.js';
 
 export interface TopupImportOptions {
   /** The file as the user named it (messages, `imports.file_name`). */
@@ -77,12 +78,12 @@ export async function importTopups(ledger: Ledger, file: string, options: TopupI
     if (reference === '') row.fail('reference', 'is empty');
     else if (reference.length > 200) row.fail('reference', 'is longer than 200 characters');
     const currency = normalizeCurrency(row.cell(currencyAt));
-    if (!isKnownCurrency(currency)) row.fail('currency', `"${row.cell(currencyAt)}" is not an ISO 4217 currency code`);
+    if (!isKnownCurrency(currency)) row.fail('currency', `"${clipValue(row.cell(currencyAt))}" is not an ISO 4217 currency code`);
     let amount = 0;
     if (isKnownCurrency(currency)) {
       try {
         amount = parseMoney(row.cell(amountAt), currency);
-        if (amount <= 0) row.fail('amount', `"${row.cell(amountAt)}" must be positive`);
+        if (amount <= 0) row.fail('amount', `"${clipValue(row.cell(amountAt))}" must be positive`);
       } catch (error) {
         row.fail('amount', (error as Error).message);
       }

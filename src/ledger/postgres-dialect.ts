@@ -7,6 +7,7 @@
  */
 import { type DatabaseConnection, type Driver, PostgresDialect, PostgresDriver, type TransactionSettings } from 'kysely';
 import pg from 'pg';
+import { redactUrl } from '../shared/redact.js';
 import { beginFenced, type WriteFence } from './write-fence.js';
 
 const INT8_OID = 20;
@@ -77,13 +78,7 @@ export function createPostgresDialect(pool: pg.Pool, fence?: WriteFence): Postgr
   return fence ? new FencedPostgresDialect(pool, fence) : new PostgresDialect({ pool });
 }
 
-/** The URL with its password hidden, for messages. */
+/** The URL with its password (userinfo and `password`/`sslpassword` parameters) hidden, for messages. */
 export function redactPostgresUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'postgres://…';
-  }
+  return redactUrl(url);
 }

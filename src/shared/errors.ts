@@ -6,6 +6,8 @@
  * Exit codes (product.md): 0 done; 1 failed at run time; 2 bad usage or bad
  * config/input; 3 done but open exceptions remain (`--fail-on-exceptions`).
  */
+import { CLIP_CHARS, clipValue } from './redact.js';
+
 export const ExitCode = {
   ok: 0,
   runtime: 1,
@@ -64,12 +66,17 @@ export class InputError extends PayoutReconError {
   }
 }
 
+/** A problem's message as shown: its values are clipped where it was made; this escapes and bounds what is left. */
+function shownMessage(message: string): string {
+  return clipValue(message, 4 * CLIP_CHARS);
+}
+
 function formatInputProblems(file: string, problems: readonly InputProblem[], shown: number, total: number): string {
   const only = total === 1 ? problems[0] : undefined;
-  if (only && only.row === undefined) return `${file}: ${only.message}`;
+  if (only && only.row === undefined) return `${file}: ${shownMessage(only.message)}`;
   const lines = problems.slice(0, shown).map((p) => {
     const where = [p.row !== undefined ? `row ${p.row}` : undefined, p.field].filter(Boolean).join(', ');
-    return where ? `  ${where}: ${p.message}` : `  ${p.message}`;
+    return where ? `  ${where}: ${shownMessage(p.message)}` : `  ${shownMessage(p.message)}`;
   });
   const listed = Math.min(shown, problems.length);
   const rest = total > listed ? [`  ... and ${total - listed} more`] : [];

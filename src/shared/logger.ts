@@ -4,6 +4,8 @@
  * Lines: `2026-11-21T10:00:00.000Z info  sync: message key=value`.
  * Never pass secrets in `fields`.
  */
+import { redactUrlsIn } from './redact.js';
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 const ORDER: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
@@ -26,7 +28,10 @@ export interface LoggerOptions {
 }
 
 function formatValue(value: string | number | boolean | null | undefined): string {
-  if (typeof value === 'string') return /[\s="]/.test(value) || value === '' ? JSON.stringify(value) : value;
+  if (typeof value === 'string') {
+    const text = redactUrlsIn(value);
+    return /[\s="]/.test(text) || text === '' ? JSON.stringify(text) : text;
+  }
   return String(value);
 }
 
@@ -43,7 +48,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
           .map(([k, v]) => ` ${k}=${formatValue(v)}`)
           .join('')
       : '';
-    write(`${new Date(clock()).toISOString()} ${at.padEnd(5)} ${scope ? `${scope}: ` : ''}${message}${extra}`);
+    // A URL in a message (a database URL in an error) never shows its password.
+    write(`${new Date(clock()).toISOString()} ${at.padEnd(5)} ${scope ? `${scope}: ` : ''}${redactUrlsIn(message)}${extra}`);
   };
   return {
     error: (m, f) => log('error', m, f),

@@ -4,6 +4,7 @@
  * (minor units → decimal text, or a number for a spreadsheet cell). They work
  * on digit strings, never on floats, so `0.1 + 0.2` can never happen to money.
  */
+import { clipValue } from './redact.js';
 import { currencyExponent } from './currencies.js';
 
 export type DecimalSeparator = '.' | ',';
@@ -31,19 +32,19 @@ export function parseMoney(text: string, currency: string, options: ParseMoneyOp
   const match = PATTERNS[separator].exec(trimmed);
   if (!match) {
     throw new MoneyFormatError(
-      `"${text}" is not a decimal amount (expected digits with an optional "${separator}" and decimals)`,
+      `"${clipValue(text)}" is not a decimal amount (expected digits with an optional "${separator}" and decimals)`,
     );
   }
   const [, sign = '', whole = '', rawFraction = ''] = match;
   const exponent = currencyExponent(currency);
   const fraction = rawFraction.replace(/0+$/, '');
   if (fraction.length > exponent) {
-    throw new MoneyFormatError(`"${text}" has more than ${exponent} decimals for ${currency}`);
+    throw new MoneyFormatError(`"${clipValue(text)}" has more than ${exponent} decimals for ${currency}`);
   }
   const digits = (whole + fraction.padEnd(exponent, '0')).replace(/^0+(?=\d)/, '');
   const minor = Number(digits);
   if (!Number.isSafeInteger(minor)) {
-    throw new MoneyFormatError(`"${text}" is too large`);
+    throw new MoneyFormatError(`"${clipValue(text)}" is too large`);
   }
   return sign === '-' && minor !== 0 ? -minor : minor;
 }

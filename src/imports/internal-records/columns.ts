@@ -6,6 +6,7 @@
 import { INTERNAL_RECORD_FIELDS } from '../../config/sections/internal-records.js';
 import { InputError } from '../../shared/errors.js';
 import { findColumn } from '../tabular/tabular-file.js';
+import { clipValue } from '../../shared/redact.js';
 
 export type RecordField = (typeof INTERNAL_RECORD_FIELDS)[number];
 
@@ -38,7 +39,7 @@ export function planColumns(
     else if (required.has(field)) missing.push(name === field ? field : `${field} (column "${name}")`);
   }
   if (missing.length > 0) {
-    const shown = header.length === 1 ? `one column "${clip(header[0] ?? '')}"` : `columns ${header.map((h) => `"${clip(h)}"`).join(', ')}`;
+    const shown = header.length === 1 ? `one column "${clipValue(header[0] ?? '')}"` : `columns ${header.map((h) => `"${clipValue(h)}"`).join(', ')}`;
     const hint =
       header.length === 1 && /[;,\t]/.test(header[0] ?? '')
         ? '; the delimiter looks wrong (set internalRecords.delimiter)'
@@ -48,6 +49,3 @@ export function planColumns(
   return indexes;
 }
 
-function clip(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}

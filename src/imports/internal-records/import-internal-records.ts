@@ -14,6 +14,7 @@ import { renameInputError } from '../import-file.js';
 import { ProblemCollector } from '../tabular/problem-collector.js';
 import { openRecordSource, type RecordTuple } from './record-reader.js';
 import { type DuplicateRow, type StagedRecord, withStaging } from './staging.js';
+import { clipValue } from '../../shared/redact.js';
 
 export interface ImportInternalRecordsOptions {
   /** The file as given on the command line (shown in messages and stored in `imports`). */
@@ -66,7 +67,7 @@ export async function importInternalRecords(ledger: Ledger, file: string, option
         }
         if (!batch.flush) return;
         for (const d of duplicates) {
-          problems.add({ row: d.rowNumber, field: 'internal_id', message: `"${d.internalId}" appears more than once in the file` });
+          problems.add({ row: d.rowNumber, field: 'internal_id', message: `"${clipValue(d.internalId)}" appears more than once in the file` });
         }
         duplicates = [];
       });

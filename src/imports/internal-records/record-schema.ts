@@ -10,6 +10,7 @@ import { isCountryCode } from '../../shared/countries.js';
 import { isKnownCurrency } from '../../shared/currencies.js';
 import { type DecimalSeparator, parseMoney } from '../../shared/money.js';
 import { parseDateTime } from '../../shared/time.js';
+import { clipValue } from '../../shared/redact.js';
 
 export const RECORD_METHODS = ['bank_account', 'wallet', 'card'] as const;
 export const RECORD_STATUSES = ['succeeded', 'failed', 'pending', 'cancelled'] as const;
@@ -74,27 +75,24 @@ function transactionId(what: string) {
     .transform((v) => v.trim())
     .superRefine((v, ctx) => {
       if (v === '') ctx.addIssue({ code: 'custom', message: 'is empty' });
-      else if (looksLikeFormula(v)) ctx.addIssue({ code: 'custom', message: `"${clip(v)}" looks like a spreadsheet formula` });
+      else if (looksLikeFormula(v)) ctx.addIssue({ code: 'custom', message: `"${clipValue(v)}" looks like a spreadsheet formula` });
       else if (!TRANSACTION_ID.test(v)) {
-        ctx.addIssue({ code: 'custom', message: `"${clip(v)}" is not ${what} (1-50 letters, digits, "_" or "-")` });
+        ctx.addIssue({ code: 'custom', message: `"${clipValue(v)}" is not ${what} (1-50 letters, digits, "_" or "-")` });
       }
     });
 }
 
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
 
 function textCode<T extends string>(allowed: readonly T[], normalize: (v: string) => string = (v) => v.toLowerCase()) {
   return optionalCell.transform((v, ctx): T | null => {
     if (v === '') return null;
     if (looksLikeFormula(v)) {
-      ctx.addIssue({ code: 'custom', message: `"${clip(v)}" looks like a spreadsheet formula` });
+      ctx.addIssue({ code: 'custom', message: `"${clipValue(v)}" looks like a spreadsheet formula` });
       return z.NEVER;
     }
     const code = normalize(v);
     if (!(allowed as readonly string[]).includes(code)) {
-      ctx.addIssue({ code: 'custom', message: `"${clip(v)}" is not one of ${allowed.join(', ')} (or empty)` });
+      ctx.addIssue({ code: 'custom', message: `"${clipValue(v)}" is not one of ${allowed.join(', ')} (or empty)` });
       return z.NEVER;
     }
     return code as T;
@@ -108,7 +106,7 @@ export function internalRecordSchema(options: RecordSchemaOptions) {
     .transform((v) => v.trim().toUpperCase())
     .superRefine((v, ctx) => {
       if (v === '') ctx.addIssue({ code: 'custom', message: 'is empty' });
-      else if (!isKnownCurrency(v)) ctx.addIssue({ code: 'custom', message: `"${clip(v)}" is not an ISO 4217 currency code` });
+      else if (!isKnownCurrency(v)) ctx.addIssue({ code: 'custom', message: `"${clipValue(v)}" is not an ISO 4217 currency code` });
     });
   const createdAt = z.string().transform((v, ctx) => {
     if (v.trim() === '') {
@@ -125,18 +123,18 @@ export function internalRecordSchema(options: RecordSchemaOptions) {
   const purpose = optionalCell.transform((v, ctx) => {
     if (v === '') return null;
     if (looksLikeFormula(v)) {
-      ctx.addIssue({ code: 'custom', message: `"${clip(v)}" looks like a spreadsheet formula` });
+      ctx.addIssue({ code: 'custom', message: `"${clipValue(v)}" looks like a spreadsheet formula` });
       return z.NEVER;
     }
     const code = resolvePurpose(v);
-    if (code === null) ctx.addIssue({ code: 'custom', message: `"${clip(v)}" is not a known remittance purpose code` });
+    if (code === null) ctx.addIssue({ code: 'custom', message: `"${clipValue(v)}" is not a known remittance purpose code` });
     return code;
   });
   const country = optionalCell.transform((v, ctx) => {
     if (v === '') return null;
     const code = v.toUpperCase();
     if (!isCountryCode(code)) {
-      ctx.addIssue({ code: 'custom', message: `"${clip(v)}" is not an ISO 3166-1 alpha-2 country code` });
+      ctx.addIssue({ code: 'custom', message: `"${clipValue(v)}" is not an ISO 3166-1 alpha-2 country code` });
       return z.NEVER;
     }
     return code;
@@ -157,7 +155,7 @@ export function internalRecordSchema(options: RecordSchemaOptions) {
       else if (!decimal.test(v)) {
         ctx.addIssue({
           code: 'custom',
-          message: `"${clip(v)}" is not a decimal amount (expected digits with an optional "${options.decimalSeparator}" and decimals, no thousands separators)`,
+          message: `"${clipValue(v)}" is not a decimal amount (expected digits with an optional "${options.decimalSeparator}" and decimals, no thousands separators)`,
         });
       }
     });
@@ -178,7 +176,7 @@ export function internalRecordSchema(options: RecordSchemaOptions) {
       let amount = 0;
       try {
         amount = parseMoney(row.amount, row.currency, { decimalSeparator: options.decimalSeparator });
-        if (amount <= 0) ctx.addIssue({ code: 'custom', path: ['amount'], message: `"${clip(row.amount)}" is not a positive amount` });
+        if (amount <= 0) ctx.addIssue({ code: 'custom', path: ['amount'], message: `"${clipValue(row.amount)}" is not a positive amount` });
       } catch (error) {
         ctx.addIssue({ code: 'custom', path: ['amount'], message: (error as Error).message });
       }
