@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load-config.js';
 import { type Ledger, openLedger } from '../ledger/ledger.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { createLogger, type Logger, logLevelFromEnv } from '../shared/logger.js';
+import { applyFileMode } from '../shared/file-mode.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -51,6 +52,8 @@ export class CommandContext {
       const loaded = loadConfig({ path: this.options.config, env: this.io.env, cwd: this.io.cwd });
       this.#config = loaded.config;
       this.#configPath = loaded.path;
+      // Before any file is created: the ledger and reports are private unless files.mode says otherwise.
+      applyFileMode(loaded.config.files.mode);
     }
     return this.#config;
   }

@@ -8,6 +8,7 @@ import { timeZone } from './fields.js';
 import { alertsSection } from './sections/alerts.js';
 import { daemonSection } from './sections/daemon.js';
 import { databaseSection } from './sections/database.js';
+import { filesSection } from './sections/files.js';
 import { internalRecordsSection } from './sections/internal-records.js';
 import { matchingSection } from './sections/matching.js';
 import { reportsSection } from './sections/reports.js';
@@ -29,6 +30,7 @@ export const configSchema = z.strictObject({
   schedule: scheduleSection,
   server: serverSection,
   daemon: daemonSection,
+  files: filesSection,
 });
 
 /** The parsed, defaulted configuration (amounts already in minor units, instants in epoch ms). */

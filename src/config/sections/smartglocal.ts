@@ -14,6 +14,11 @@ export const smartglocalSection = z.strictObject({
     .strictObject({
       hash: z.enum(['sha256', 'sha512', 'sha1'], { error: 'must be "sha256", "sha512" or "sha1"' }).default('sha256'),
       encoding: z.enum(['base64', 'hex'], { error: 'must be "base64" or "hex"' }).default('base64'),
+      /** SHA-1 is weak: `hash: "sha1"` is refused unless this is true as well. */
+      allowSha1: z.boolean().default(false),
+    })
+    .refine((s) => s.hash !== 'sha1' || s.allowSha1, {
+      error: 'hash "sha1" is weak: set signature.allowSha1 to true as well if the provider really signs with SHA-1',
     })
     .prefault({}),
   /** The daily report (`import --kind provider-report`); both facts are undocumented, so assumptions. */
