@@ -9,6 +9,7 @@ import { rulesFromConfig } from '../matching/rules.js';
 import { runBalanceCheck, summarizeBalanceCheck } from '../monitoring/balance-check.js';
 import { openLedger } from '../ledger/ledger.js';
 import { writeReportPack } from '../reports/report-pack.js';
+import { htmlReportSettings } from '../reports/html/html-settings.js';
 import { resolveReportPeriod } from '../reports/report-period.js';
 import { instantToWallClock } from '../shared/time.js';
 import { runPoll, runSync } from '../sync/run-sync.js';
@@ -47,8 +48,9 @@ async function reportJob(ctx: JobContext, request: { month?: string; from?: stri
       signal: ctx.signal,
       // The files are published only while this replica still holds the job's lease.
       beforeCommit: () => ctx.ledger.checkFence(),
+      html: htmlReportSettings(config),
     });
-    return { period: period.label, payouts: pack.summary.payouts, xlsx: pack.xlsx, csv_files: pack.csvFiles.length };
+    return { period: period.label, payouts: pack.summary.payouts, xlsx: pack.xlsx, csv_files: pack.csvFiles.length, html: pack.html };
   } finally {
     if (own) await ledger.close();
   }

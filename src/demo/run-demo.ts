@@ -22,6 +22,7 @@ import { readBody, sendJson, startSandboxServer, type SandboxHandler } from '../
 import { Smart2PaySandbox } from '../providers/sandbox/smart2pay-sandbox.js';
 import { generateRsaKeyPair, SmartGlocalSandbox } from '../providers/sandbox/smartglocal-sandbox.js';
 import { writeReportPack } from '../reports/report-pack.js';
+import { htmlReportSettings } from '../reports/html/html-settings.js';
 import { resolveReportPeriod } from '../reports/report-period.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -131,7 +132,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const firstDay = localDay(now - 31 * MS_PER_DAY, config.timezone);
     const lastDay = localDay(now, config.timezone);
     const period = resolveReportPeriod({ from: firstDay, to: lastDay }, config.timezone);
-    const pack = await writeReportPack(ledger, { period, format: 'both', outDir: reportsDir, now: clock(), log: log.child('report') });
+    const pack = await writeReportPack(ledger, { period, format: 'all', outDir: reportsDir, now: clock(), log: log.child('report'), html: htmlReportSettings(config) });
 
     const refundException = await ledger.db
       .selectFrom('exceptions')
@@ -164,7 +165,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         summary: refundException?.summary ?? null,
       },
       alerts: received,
-      report: { files: [...(pack.xlsx ? [pack.xlsx] : []), ...pack.csvFiles], period: period.label, payouts: pack.summary.payouts },
+      report: { files: [...(pack.xlsx ? [pack.xlsx] : []), ...pack.csvFiles, ...(pack.html ? [pack.html] : [])], period: period.label, payouts: pack.summary.payouts },
       durationMs: Math.round(performance.now() - started),
     };
   } finally {

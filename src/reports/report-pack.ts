@@ -9,13 +9,15 @@
  * them up from the payout rows it writes anyway and writes those two files
  * after payouts.csv (same bytes: a test compares both ways).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Ledger } from '../ledger/ledger.js';
 import { PayoutReconError, RuntimeFailure } from '../shared/errors.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { commitFile, commitFolder, discard, removeLeftovers, temporarySibling } from './writers/atomic-output.js';
 import { CsvWorker } from './writers/csv/csv-worker-client.js';
+import { collectDashboard } from './html/dashboard-data.js';
+import { renderHtmlReport } from './html/html-page.js';
 import { LocalTime } from './local-time.js';
 import { XLSX_PAYOUT_CHUNK_ROWS } from './rows/payout-rows.js';
 import { withReadSnapshot } from './rows/read-snapshot.js';
@@ -36,7 +38,11 @@ import { collectSummary, summaryCsvTable, writeSummarySheet, type SummaryData } 
 import { type XlsxSheetWriter, XlsxWorkbookWriter } from './writers/xlsx/xlsx-workbook-writer.js';
 import { columnLetters, MAX_SHEET_ROWS } from './writers/xlsx/xlsx-xml.js';
 
-export type ReportFormat = 'xlsx' | 'csv' | 'both';
+export type ReportFormat = 'xlsx' | 'csv' | 'both' | 'html' | 'all';
+
+const WITH_XLSX: readonly ReportFormat[] = ['xlsx', 'both', 'all'];
+const WITH_CSV: readonly ReportFormat[] = ['csv', 'both', 'all'];
+const WITH_HTML: readonly ReportFormat[] = ['html', 'all'];
 
 export const CSV_FILES = ['summary.csv', 'by-purpose.csv', 'payouts.csv', 'exceptions.csv', 'refunds.csv', 'balance.csv'] as const;
 
@@ -58,6 +64,14 @@ export interface ReportPackOptions {
   signal?: AbortSignal | undefined;
   /** Runs just before the files are published; throw to discard them (the daemon's job checks its lease). */
   beforeCommit?: (() => Promise<void>) | undefined;
+  /** What the HTML report needs beyond the ledger (`reports.locale`, `alerts.*`); defaults when absent. */
+  html?: HtmlReportSettings;
+}
+
+export interface HtmlReportSettings {
+  locale: string;
+  lowBalance?: Readonly<Record<string, number>>;
+  runwayLookbackDays?: number;
 }
 
 export interface ReportPackResult {
@@ -67,6 +81,8 @@ export interface ReportPackResult {
   csvDir: string | null;
   /** Absolute paths of the CSV files, in section order. */
   csvFiles: string[];
+  /** Absolute path of the HTML report, when written. */
+  html: string | null;
   summary: SummaryData;
 }
 
@@ -75,8 +91,9 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
   const { period, format, outDir } = options;
   const log = options.log ?? silentLogger;
   const name = packName(period);
-  const xlsxPath = format === 'csv' ? null : path.join(outDir, `${name}.xlsx`);
-  const csvDir = format === 'xlsx' ? null : path.join(outDir, name);
+  const xlsxPath = WITH_XLSX.includes(format) ? path.join(outDir, `${name}.xlsx`) : null;
+  const csvDir = WITH_CSV.includes(format) ? path.join(outDir, name) : null;
+  const htmlPath = WITH_HTML.includes(format) ? path.join(outDir, `${name}.html`) : null;
 
   await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
     throw fileFailure(error, outDir);
@@ -87,6 +104,7 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
   const time = new LocalTime(period.zone);
   const xlsxTemp = xlsxPath ? temporarySibling(xlsxPath) : null;
   const csvTemp = csvDir ? temporarySibling(csvDir) : null;
+  const htmlTemp = htmlPath ? temporarySibling(htmlPath) : null;
   const workbook = xlsxTemp ? new XlsxWorkbookWriter(xlsxTemp, { compressionLevel: options.compressionLevel ?? 1, mtime: new Date(options.now) }) : null;
   const csvFiles: string[] = [];
   const csvWorker = csvTemp ? new CsvWorker() : null;
@@ -100,6 +118,12 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
         ...(options.chunkRows ? { chunkRows: options.chunkRows } : workbook ? { payoutChunkRows: XLSX_PAYOUT_CHUNK_ROWS } : {}),
       };
       const writer = new SectionWriter(workbook, csvTemp, csvWorker, time, options.maxSheetRows ?? MAX_SHEET_ROWS, log);
+      if (htmlTemp) {
+        // The page's figures come from the same queries as the Summary's, inside the same snapshot.
+        const data = await collectDashboard(snapshot.db, { period, time, now: options.now, ...htmlSettings(options.html) });
+        await writeFile(htmlTemp, renderHtmlReport(data, { time, locale: options.html?.locale ?? DEFAULT_LOCALE, fullListsIn: `${name}.xlsx` }), { flag: 'wx' });
+        if (!workbook && !csvTemp) return data.summary;
+      }
       let collected: Awaited<ReturnType<typeof collectSummary>>;
       if (workbook) {
         // The Summary is the workbook's first sheet: its totals come first, from the GROUP BY.
@@ -138,15 +162,26 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
       await commitFolder(csvTemp, csvDir);
       csvFiles.push(...CSV_FILES.map((f) => path.join(csvDir, f)));
     }
-    return { xlsx: xlsxPath, csvDir, csvFiles, summary };
+    if (htmlTemp && htmlPath) await commitFile(htmlTemp, htmlPath);
+    return { xlsx: xlsxPath, csvDir, csvFiles, html: htmlPath, summary };
   } catch (error) {
     const reason = error instanceof Error ? error : new Error(String(error));
     await workbook?.abort(reason);
     await csvWorker?.stop();
     if (xlsxTemp) await discard(xlsxTemp);
     if (csvTemp) await discard(csvTemp);
+    if (htmlTemp) await discard(htmlTemp);
     throw fileFailure(error, outDir);
   }
+}
+
+const DEFAULT_LOCALE = 'en-GB';
+
+function htmlSettings(settings: HtmlReportSettings | undefined): { lowBalance?: Readonly<Record<string, number>>; runwayLookbackDays?: number } {
+  return {
+    ...(settings?.lowBalance ? { lowBalance: settings.lowBalance } : {}),
+    ...(settings?.runwayLookbackDays ? { runwayLookbackDays: settings.runwayLookbackDays } : {}),
+  };
 }
 
 /** The table, with each chunk of its rows shown to `see` before it is written. */

@@ -24,6 +24,7 @@ export function registerDemoCommand(program: Command, state: CliState): void {
         const result = await runDemo({ cwd: ctx.io.cwd, log: ctx.log.child('demo'), clock: ctx.clock, payouts });
         const shown = (p: string) => displayPath(ctx.io.cwd, p);
         const xlsx = result.report.files.find((f) => f.endsWith('.xlsx'));
+        const html = result.report.files.find((f) => f.endsWith('.html'));
         const kinds = Object.entries(result.reconcile.exceptions).filter(([, n]) => n > 0);
         const lines = [
           `payout-recon demo: ${(result.durationMs / 1000).toFixed(1)} s, everything on a sandbox provider at 127.0.0.1`,
@@ -44,6 +45,7 @@ export function registerDemoCommand(program: Command, state: CliState): void {
           `6. Report pack for ${result.report.period} (${result.report.payouts.toLocaleString('en-US')} payouts):`,
           `     ${xlsx ? shown(xlsx) : '(no workbook)'}`,
           `     ${shown(path.dirname(result.report.files.find((f) => f.endsWith('.csv')) ?? ''))}${path.sep} (CSV files)`,
+          `     ${html ? `${shown(html)} (charts: open it in a browser)` : '(no HTML report)'}`,
           '',
           `The demo ledger stays in ${result.workDir}; look around with, e.g.:`,
           `  npx payout-recon --config ${result.configPath} exceptions`,

@@ -4,6 +4,7 @@ import { reportFormat } from '../../config/sections/reports.js';
 import { UsageError } from '../../shared/errors.js';
 import { formatMoneyForDisplay } from '../../shared/money.js';
 import { writeReportPack } from '../../reports/report-pack.js';
+import { htmlReportSettings } from '../../reports/html/html-settings.js';
 import { describePeriodDays, resolveReportPeriod } from '../../reports/report-period.js';
 import { type CliState, commandAction } from '../action.js';
 
@@ -22,14 +23,14 @@ export function registerReportCommand(program: Command, state: CliState): void {
     .option('--month <YYYY-MM>', 'the calendar month, cut in the configured timezone')
     .option('--from <date>', 'first day (YYYY-MM-DD)')
     .option('--to <date>', 'last day (YYYY-MM-DD), inclusive')
-    .option('--format <format>', 'xlsx | csv | both (default: reports.format)')
+    .option('--format <format>', 'xlsx | csv | both | html | all (default: reports.format)')
     .option('--out <dir>', 'output folder (default: reports.dir)')
     .action(
       commandAction<ReportOptions>(state, async (ctx, _args, options) => {
         const config = ctx.config;
         const period = resolveReportPeriod({ month: options.month, from: options.from, to: options.to }, config.timezone);
         const parsedFormat = reportFormat.safeParse(options.format ?? config.reports.format);
-        if (!parsedFormat.success) throw new UsageError('report: --format must be "xlsx", "csv" or "both"');
+        if (!parsedFormat.success) throw new UsageError('report: --format must be "xlsx", "csv", "both", "html" or "all"');
         const outDir = ctx.resolvePath(options.out ?? config.reports.dir);
         const ledger = await ctx.ledger();
         const started = Date.now();
@@ -39,9 +40,10 @@ export function registerReportCommand(program: Command, state: CliState): void {
           outDir,
           now: ctx.clock(),
           log: ctx.log.child('report'),
+          html: htmlReportSettings(config),
         });
         const shown = (p: string): string => displayPath(ctx.io.cwd, p);
-        const files = [...(pack.xlsx ? [pack.xlsx] : []), ...pack.csvFiles].map(shown);
+        const files = [...(pack.xlsx ? [pack.xlsx] : []), ...pack.csvFiles, ...(pack.html ? [pack.html] : [])].map(shown);
         ctx.log.info(`wrote ${pack.summary.payouts} payouts in ${((Date.now() - started) / 1000).toFixed(1)} s`, { period: period.label });
 
         const payouts = (n: number): string => `${n} payout${n === 1 ? '' : 's'}`;
@@ -51,6 +53,7 @@ export function registerReportCommand(program: Command, state: CliState): void {
         }
         if (pack.xlsx) lines.push(`  ${shown(pack.xlsx)}`);
         if (pack.csvDir) lines.push(`  ${shown(pack.csvDir)}${path.sep} (${pack.csvFiles.length} CSV files)`);
+        if (pack.html) lines.push(`  ${shown(pack.html)}`);
         for (const note of pack.summary.notes) lines.push(`  note: ${note}`);
         return {
           json: {

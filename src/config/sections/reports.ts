@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { nonEmptyString } from '../fields.js';
 
-export const reportFormat = z.enum(['xlsx', 'csv', 'both'], { error: 'must be "xlsx", "csv" or "both"' });
+export const reportFormat = z.enum(['xlsx', 'csv', 'both', 'html', 'all'], { error: 'must be "xlsx", "csv", "both", "html" or "all"' });
 
 export const reportsSection = z
   .strictObject({
     /** Where report packs are written (created if missing). */
     dir: nonEmptyString().default('./reports'),
     format: reportFormat.default('both'),
+    /** BCP 47 locale for numbers, money and dates in the HTML report and the dashboard. */
+    locale: z
+      .string()
+      .refine((locale) => Intl.NumberFormat.supportedLocalesOf([locale]).length > 0, { error: 'must be a locale this Node.js knows, e.g. "en-GB" or "de-DE"' })
+      .default('en-GB'),
   })
   .prefault({});
