@@ -30,6 +30,7 @@ import type { JobDefinition } from './jobs.js';
 import { SMART2PAY_NOTIFICATION_PATH, smart2payNotificationHandler } from './notifications/smart2pay-notifications.js';
 import { SMARTGLOCAL_WEBHOOK_PATH, smartglocalWebhookHandler } from './notifications/smartglocal-webhooks.js';
 import { productionJobs } from './production-jobs.js';
+import { DASHBOARD_PATH, dashboardHandler } from './dashboard.js';
 
 export interface DaemonServices {
   config: Config;
@@ -101,6 +102,8 @@ export const productionWiring: DaemonWiring = {
     } else {
       log.info(`smartglocal.providerPublicKeyPath is not set: ${SMARTGLOCAL_WEBHOOK_PATH} is not served`);
     }
+    // Read-only and the admin's: 403 until server.admin is configured, 401 without its credentials.
+    router.get(DASHBOARD_PATH, dashboardHandler({ config, ledger, clock }));
   },
   alerts: (services) => jobFailureAlerts(services),
 };

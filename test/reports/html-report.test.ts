@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +11,14 @@ import { renderHtmlReport } from '../../src/reports/html/html-page.js';
 import { LocalTime } from '../../src/reports/local-time.js';
 import { resolveReportPeriod } from '../../src/reports/report-period.js';
 import { silentLogger } from '../../src/shared/logger.js';
+import { parseConfigValue } from '../../src/config/load-config.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import { hashAdminPassword } from '../../src/daemon/http/admin-auth.js';
+import { JobRegistry } from '../../src/daemon/jobs.js';
+import { productionWiring } from '../../src/daemon/wiring.js';
+import { openLedger } from '../../src/ledger/ledger.js';
+import { htmlReportSettings } from '../../src/reports/html/html-settings.js';
+import { writeReportPack } from '../../src/reports/report-pack.js';
 import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
 import { tempDirForSuite } from '../helpers/temp-dir.js';
 
@@ -116,6 +125,53 @@ describeWithChromium('HTML report in headless Chromium', () => {
     const pdf = await page.pdf({ preferCSSPageSize: true });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     await page.close();
+  });
+
+  it('serves the page live at /dashboard: 401 without the admin credentials, 200 with them, the same figures, CSP without script', async () => {
+    const raw = JSON.parse(readFileSync(demo.configPath, 'utf8')) as Record<string, unknown>;
+    raw.server = { host: '127.0.0.1', port: 0, admin: { user: 'ops', passwordHash: await hashAdminPassword('s3cret pass', randomBytes(16)) } };
+    raw.schedule = { sync: null, poll: null, balance: null, reconcile: null, dailyReport: null, monthlyReport: null };
+    const config = parseConfigValue(raw, {});
+    const ledger = await openLedger({ url: config.database.url });
+    const services = { config, ledger, log: silentLogger, clock: () => Date.now(), resolvePath: (p: string) => path.resolve(cwd.dir, p) };
+    const daemon = await Daemon.start({ config, ledger, jobs: new JobRegistry([]), schedule: {}, routes: (router) => productionWiring.routes(router, services), log: silentLogger });
+    try {
+      const month = new Date().toISOString().slice(0, 7);
+      const url = `${daemon.url}/dashboard?month=${month}`;
+      const anonymous = await fetch(url);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.text()).not.toContain('<html');
+      const wrong = await fetch(url, { headers: { authorization: `Basic ${Buffer.from('ops:guess').toString('base64')}` } });
+      expect(wrong.status).toBe(401);
+      const badMonth = await fetch(`${daemon.url}/dashboard?month=2026-13`, { headers: { authorization: `Basic ${Buffer.from('ops:s3cret pass').toString('base64')}` } });
+      expect(badMonth.status).toBe(400);
+
+      const context = await browser.newContext({ httpCredentials: { username: 'ops', password: 's3cret pass' }, viewport: { width: 1440, height: 900 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      const response = await page.goto(url);
+      expect(response?.status()).toBe(200);
+      const headers = response!.headers();
+      expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(headers['content-security-policy']).not.toMatch(/script-src|unsafe-eval/);
+      expect(headers['x-content-type-options']).toBe('nosniff');
+      expect(errors).toEqual([]);
+      const figures = (p: Page) => p.locator('.figure[data-status]').evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-currency'), n.getAttribute('data-status'), n.getAttribute('data-amount'), n.getAttribute('data-count')].join(' ')));
+      const live = await figures(page);
+      expect(live.length).toBeGreaterThan(0);
+      // The same month written as a file shows the same figures.
+      const pack = await writeReportPack(ledger, { period: resolveReportPeriod({ month }, config.timezone), format: 'html', outDir: path.join(cwd.dir, 'month'), now: Date.now(), html: htmlReportSettings(config) });
+      const file = await open(browser, pack.html!);
+      expect(await figures(file.page)).toEqual(live);
+      await file.page.close();
+      await context.close();
+    } finally {
+      await daemon.stop();
+      await ledger.close();
+    }
   });
 
   it('escapes whatever text the ledger holds: no markup from a provider or a user runs or loads', async () => {

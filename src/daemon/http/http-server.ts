@@ -240,6 +240,9 @@ function send(res: ServerResponse, method: string, response: HttpResponse, close
   } else if (response.text !== undefined) {
     payload = Buffer.from(response.text, 'utf8');
     headers['content-type'] = 'text/plain; charset=utf-8';
+  } else if (response.html !== undefined) {
+    payload = Buffer.from(response.html, 'utf8');
+    headers['content-type'] = 'text/html; charset=utf-8';
   }
   if (payload && response.status !== 204 && response.status !== 304) headers['content-length'] = String(payload.length);
   else payload = undefined;

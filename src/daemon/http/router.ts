@@ -34,6 +34,8 @@ export interface HttpResponse {
   json?: unknown;
   /** Sent as `text/plain; charset=utf-8` (ignored when `json` is given). */
   text?: string;
+  /** Sent as `text/html; charset=utf-8` (ignored when `json` or `text` is given). */
+  html?: string;
 }
 
 export type HttpHandler = (request: HttpRequest) => Promise<HttpResponse>;
