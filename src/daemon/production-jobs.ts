@@ -44,6 +44,7 @@ async function reportJob(ctx: JobContext, request: { month?: string; from?: stri
       outDir: ctx.resolvePath(config.reports.dir),
       now: ctx.clock(),
       log: ctx.log,
+      csv: config.reports.csv,
     });
     return { period: period.label, payouts: pack.summary.payouts, xlsx: pack.xlsx, csv_files: pack.csvFiles.length };
   } finally {

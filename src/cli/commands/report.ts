@@ -39,6 +39,7 @@ export function registerReportCommand(program: Command, state: CliState): void {
           outDir,
           now: ctx.clock(),
           log: ctx.log.child('report'),
+          csv: config.reports.csv,
         });
         const shown = (p: string): string => displayPath(ctx.io.cwd, p);
         const files = [...(pack.xlsx ? [pack.xlsx] : []), ...pack.csvFiles].map(shown);
