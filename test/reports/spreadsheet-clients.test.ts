@@ -12,6 +12,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReportPack, type ReportPackResult } from '../../src/reports/report-pack.js';
 import { resolveReportPeriod } from '../../src/reports/report-period.js';
+import { layoutBlocks } from '../../src/reports/sections/sheet-blocks.js';
+import { summaryBlocks } from '../../src/reports/sections/summary-sheet.js';
 import { TRUNCATION_MARKER } from '../../src/reports/writers/cell-text.js';
 import { formatMoney } from '../../src/shared/money.js';
 import { createTestLedger, type TestLedger } from '../helpers/dialects.js';
@@ -98,6 +100,11 @@ suite(name, () => {
   };
   /** The printed pages of a sheet: its name is the footer's left part. */
   const pagesOf = (title: string): string[] => pages.filter((p) => new RegExp(`^\\s*${title}\\s{2,}.*Page \\d+ of \\d+\\s*$`, 'm').test(p));
+  /** An amount as the currency format shows it: `1,539,192.85 EUR`. */
+  const shown = (amount: string, currency: string): string => {
+    const [whole = '', fraction] = amount.replace('-', '').split('.');
+    return `${amount.startsWith('-') ? '-' : ''}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${fraction === undefined ? '' : `.${fraction}`} ${currency}`;
+  };
   const summaryCsv = (): Record<string, string>[] => readCsv(path.join(pack.csvDir!, 'summary.csv')).records;
 
   it('renders without ###, on landscape pages, each sheet footed with its name, the period and "Page N of M"', () => {
@@ -110,24 +117,37 @@ suite(name, () => {
     expect(pages.every((p) => p.includes('Payouts, October 2026, Europe/Bucharest'))).toBe(true);
   });
 
-  it('shows the Summary with a real title and every amount whole, on one page', () => {
+  it('shows the Summary with a real title and every amount whole, each block on one page', () => {
     const summary = pagesOf('Summary');
-    expect(summary).toHaveLength(1);
+    const layout = layoutBlocks(summaryBlocks(pack.summary));
+    expect(layout.rowBreaks.length).toBeGreaterThan(0); // this pack is long enough to need a second page
+    expect(summary).toHaveLength(layout.rowBreaks.length + 1);
+    const pageOf = (text: string): number[] => summary.flatMap((page, i) => (page.includes(text) ? [i] : []));
+    const lastOutcome = pack.summary.outcomes.at(-1)!;
+    const blockEdges: [string, string][] = [
+      ['Payouts in the period', 'Generated at'],
+      ['Payouts by status', 'Open includes payouts still authorized'],
+      ['Reconciliation', shown(formatMoney(lastOutcome.amount, lastOutcome.currency), lastOutcome.currency)],
+      ['Prefunding balance', '114,844.870 KWD'],
+      ['Alerts in the period', '=cmd|"/c calc"!A1'],
+    ];
+    for (const [first, last] of blockEdges) {
+      expect(pageOf(first), first).toHaveLength(1);
+      expect(pageOf(last), last).toContain(pageOf(first)[0]);
+    }
     const text = summary.join('\n');
     expect(text).toContain('Payouts, October 2026, Europe/Bucharest');
-    const shown = (amount: string, currency: string): string => {
-      const [whole = '', fraction] = amount.replace('-', '').split('.');
-      return `${amount.startsWith('-') ? '-' : ''}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${fraction === undefined ? '' : `.${fraction}`} ${currency}`;
-    };
     const amounts = summaryCsv().filter((r) => r.amount !== '');
     expect(amounts.length).toBeGreaterThan(40);
     for (const r of amounts) expect(text).toContain(shown(r.amount!, r.currency!));
     expect(text).toContain('1,539,192.85 EUR');
     expect(text).toContain('114,844.870 KWD');
     expect(text).toContain('987,654,321 JPY');
-    for (const label of ['Opening balance', `Opening as of (${ZONE})`, `Closing as of (${ZONE})`, `Resolved at (${ZONE})`, 'Paid (succeeded) amount', 'All statuses amount']) {
-      expect(text).toContain(label);
+    // Headings wrap at spaces inside their column: every word is printed whole.
+    for (const label of ['Opening balance', `Opening as of (${ZONE})`, `Closing as of (${ZONE})`, `Resolved at (${ZONE})`, 'Paid (succeeded)', 'All statuses']) {
+      for (const word of label.split(' ')) expect(text).toContain(word);
     }
+    expect(text).toContain('Opening balance');
   });
 
   it('prints every data sheet header whole, on every page', () => {

@@ -98,10 +98,10 @@ export function xlsxHeaderCells(titles: readonly string[], rowNumber: number, st
 }
 
 /** An inline text cell: normalised, with the `quotePrefix` style when it could be taken for a formula or a number. */
-export function xlsxTextCell(ref: string, text: string, styles: XlsxStyles, font: XlsxFont = 'normal'): string {
+export function xlsxTextCell(ref: string, text: string, styles: XlsxStyles, font: XlsxFont = 'normal', wrap: false | 'bottom' = false): string {
   const normal = normaliseCellText(text);
   const quoted = needsQuotePrefix(normal);
-  return inlineStringCell(ref, normal, quoted || font !== 'normal' ? styles.style('General', font, quoted) : 0);
+  return inlineStringCell(ref, normal, quoted || wrap || font !== 'normal' ? styles.style('General', font, quoted, wrap) : 0);
 }
 
 /** One cell's encoder; `open` is `<c r="B` and `ref` the row number, so `open + ref` starts the cell. */
@@ -113,8 +113,8 @@ function cellEncoder<R>(column: ReportColumn<R>, open: string, ctx: CellContext)
       const shared = column.repeats ? ctx.sharedStrings : undefined;
       const quoted = `" s="${ctx.styles.style('General', 'normal', true)}" t="`;
       const wrapAt = column.wrap ? (column.width ?? 12) : Infinity;
-      const wrapped = `" s="${ctx.styles.style('General', 'normal', false, true)}" t="`;
-      const quotedWrapped = `" s="${ctx.styles.style('General', 'normal', true, true)}" t="`;
+      const wrapped = `" s="${ctx.styles.style('General', 'normal', false, 'top')}" t="`;
+      const quotedWrapped = `" s="${ctx.styles.style('General', 'normal', true, 'top')}" t="`;
       const inline = (ref: string, text: string): string => {
         const normal = normaliseCellText(text);
         const mid = normal.length > wrapAt ? (needsQuotePrefix(normal) ? quotedWrapped : wrapped) : needsQuotePrefix(normal) ? quoted : '" t="';

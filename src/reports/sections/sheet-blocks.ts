@@ -13,8 +13,11 @@ import { columnLetters, numberCell } from '../writers/xlsx/xlsx-xml.js';
 import { xlsxTextCell } from './report-table.js';
 
 export type BlockCell =
-  /** `spill`: long text that runs on over the empty cells to its right; it does not widen its column. */
-  | { text: string; bold?: boolean; title?: boolean; spill?: boolean }
+  /**
+   * `spill`: long text that runs on over the empty cells to its right; it does not widen its column.
+   * `header`: a column heading, bold, wrapped at spaces: only its longest word widens the column.
+   */
+  | { text: string; bold?: boolean; title?: boolean; spill?: boolean; header?: boolean }
   | { int: number }
   | { money: number; currency: string }
   | { at: number }
@@ -30,6 +33,8 @@ export interface SheetBlock {
 export interface BlockLayout {
   /** The blocks' rows, one empty row (null) between blocks. */
   rows: (BlockRow | null)[];
+  /** Height in points of each row (a wrapped heading takes more than one line). */
+  heights: number[];
   /** Column widths in characters. */
   widths: number[];
   /** Rows after which a printed page ends. */
@@ -44,10 +49,15 @@ const TITLE_ROW_POINTS = 19;
 const PAGE_SAFETY = 0.9;
 const MIN_WIDTH = 8;
 
-/** Characters a cell shows (a date-time: `yyyy-mm-dd hh:mm:ss`). */
+const BOLD = 1.1;
+
+/** Characters a cell shows (a date-time: `yyyy-mm-dd hh:mm:ss`); a heading: its longest word. */
 export function shownChars(cell: BlockCell): number {
   if (cell === null) return 0;
-  if ('text' in cell) return Math.max(...cell.text.split('\n').map((line) => line.length)) * (cell.title ? 1.35 : cell.bold ? 1.1 : 1);
+  if ('text' in cell) {
+    const parts = cell.header ? cell.text.split(/\s+/) : cell.text.split('\n');
+    return Math.max(...parts.map((part) => part.length)) * (cell.title ? 1.35 : cell.bold || cell.header ? BOLD : 1);
+  }
   if ('int' in cell) return grouped(String(Math.abs(cell.int))).length + (cell.int < 0 ? 1 : 0);
   if ('money' in cell) {
     const text = formatMoney(cell.money, cell.currency);
@@ -64,6 +74,22 @@ function grouped(digits: string): string {
 /** Column width (characters of the default font) that shows `chars` whole, with a margin for wider glyphs and padding. */
 export function widthFor(chars: number): number {
   return Math.max(MIN_WIDTH, Math.ceil(chars * 1.12) + 2);
+}
+
+/** Lines a heading takes when wrapped at spaces in a column `width` characters wide. */
+function wrappedLines(text: string, width: number): number {
+  const room = Math.max(1, (width - 2) / (1.12 * BOLD));
+  let lines = 1;
+  let used = 0;
+  for (const word of text.split(/\s+/)) {
+    if (used > 0 && used + 1 + word.length > room) {
+      lines += 1;
+      used = word.length;
+    } else {
+      used += (used > 0 ? 1 : 0) + word.length;
+    }
+  }
+  return lines;
 }
 
 /** Points of a column `width` characters wide (7 px per character plus 5 px padding, at 96 dpi). */
@@ -91,13 +117,20 @@ export function layoutBlocks(blocks: readonly SheetBlock[]): BlockLayout {
   // Fit to width scales the page down; a page then holds more rows.
   const scale = Math.min(1, PAGE.width / widths.reduce((sum, w) => sum + columnPoints(w), 0));
   const capacity = (PAGE.height * PAGE_SAFETY) / scale;
-  const height = (row: BlockRow | null): number => (row?.some((c) => c !== null && 'text' in c && c.title) ? TITLE_ROW_POINTS : ROW_POINTS);
+  const heights = rows.map((row) => {
+    if (row === null) return ROW_POINTS;
+    let lines = 1;
+    row.forEach((c, i) => {
+      if (c !== null && 'text' in c && c.header) lines = Math.max(lines, wrappedLines(c.text, widths[i]!));
+    });
+    return row.some((c) => c !== null && 'text' in c && c.title) ? TITLE_ROW_POINTS : ROW_POINTS * lines;
+  });
   const rowBreaks: number[] = [];
   let used = 0;
   blocks.forEach((block, b) => {
     const start = starts[b]!;
     const gap = b === 0 ? 0 : ROW_POINTS;
-    const size = block.rows.reduce((sum, row) => sum + height(row), 0);
+    const size = heights.slice(start, start + block.rows.length).reduce((sum, h) => sum + h, 0);
     if (used > 0 && used + gap + size > capacity) {
       rowBreaks.push(start); // the rows before the block (1-based row `start` is the gap) end the page
       used = size;
@@ -107,17 +140,18 @@ export function layoutBlocks(blocks: readonly SheetBlock[]): BlockLayout {
     // A block longer than a page runs on; the page it ends on is filled from there.
     while (used > capacity) used -= capacity;
   });
-  return { rows, widths, rowBreaks };
+  return { rows, heights, widths, rowBreaks };
 }
 
 /** Writes the laid-out rows to a sheet started with the layout's widths. */
 export async function writeBlocks(sheet: XlsxSheetWriter, layout: BlockLayout, styles: XlsxStyles, time: LocalTime): Promise<void> {
-  for (const row of layout.rows) {
+  for (const [i, row] of layout.rows.entries()) {
     if (row === null) {
       await sheet.addEmptyRow();
       continue;
     }
-    const pending = sheet.addRow(blockCells(row, sheet.rowCount + 1, styles, time));
+    const height = layout.heights[i]!;
+    const pending = sheet.addRow(blockCells(row, sheet.rowCount + 1, styles, time), height > ROW_POINTS ? height : undefined);
     if (pending) await pending;
   }
 }
@@ -127,7 +161,7 @@ function blockCells(cells: BlockRow, rowNumber: number, styles: XlsxStyles, time
   cells.forEach((cell, i) => {
     if (cell === null) return;
     const ref = `${columnLetters(i)}${rowNumber}`;
-    if ('text' in cell) xml += xlsxTextCell(ref, cell.text, styles, cell.title ? 'title' : cell.bold ? 'bold' : 'normal');
+    if ('text' in cell) xml += xlsxTextCell(ref, cell.text, styles, cell.title ? 'title' : cell.bold || cell.header ? 'bold' : 'normal', cell.header ? 'bottom' : false);
     else if ('int' in cell) xml += numberCell(ref, cell.int, styles.style('#,##0'));
     else if ('money' in cell) xml += numberCell(ref, formatMoney(cell.money, cell.currency), styles.money(cell.currency));
     else xml += numberCell(ref, time.excelSerial(cell.at), styles.style(DATE_TIME_FORMAT));

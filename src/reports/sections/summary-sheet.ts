@@ -11,6 +11,7 @@ import { type BlockCell, type BlockRow, layoutBlocks, type SheetBlock, writeBloc
 import { OPEN_STATUS_NOTE, type SummaryData } from './summary-section.js';
 
 const label = (text: string): BlockCell => ({ text, bold: true });
+const heading = (text: string): BlockCell => ({ text, header: true });
 const note = (text: string): BlockCell => ({ text, spill: true });
 
 /** What each status bucket is called on the Summary: paid money says so. */
@@ -37,20 +38,17 @@ export function summaryBlocks(data: SummaryData): SheetBlock[] {
   about.push([label('Payouts in the period'), { int: data.payouts }]);
   for (const text of data.notes) about.push([label('Note'), note(text)]);
 
+  // Statuses across, two rows per currency (count, amount): narrow enough to print at full size.
   const byStatus: BlockRow[] = [
     [label('Payouts by status')],
-    [
-      label('Currency'),
-      ...REPORT_STATUSES.flatMap((s) => [label(STATUS_TITLES[s]), label(`${STATUS_TITLES[s]} amount`)]),
-      label('All statuses'),
-      label('All statuses amount'),
-    ],
+    [heading('Currency'), null, ...REPORT_STATUSES.map((s) => heading(STATUS_TITLES[s])), heading('All statuses')],
   ];
   for (const t of data.statusTotals) {
+    byStatus.push([{ text: t.currency }, { text: 'Payouts' }, ...REPORT_STATUSES.map((s): BlockCell => ({ int: t.byStatus[s].count })), { int: t.total.count }]);
     byStatus.push([
-      { text: t.currency },
-      ...REPORT_STATUSES.flatMap((s): BlockCell[] => [{ int: t.byStatus[s].count }, { money: t.byStatus[s].amount, currency: t.currency }]),
-      { int: t.total.count },
+      null,
+      { text: 'Amount' },
+      ...REPORT_STATUSES.map((s): BlockCell => ({ money: t.byStatus[s].amount, currency: t.currency })),
       { money: t.total.amount, currency: t.currency },
     ]);
   }
@@ -58,13 +56,13 @@ export function summaryBlocks(data: SummaryData): SheetBlock[] {
   byStatus.push([note('Paid is what succeeded; all statuses adds up every payout created in the period, paid or not.')]);
   byStatus.push([note(OPEN_STATUS_NOTE)]);
 
-  const reconciliation: BlockRow[] = [[label('Reconciliation')], [label('Currency'), label('Outcome'), label('Payouts'), label('Amount')]];
+  const reconciliation: BlockRow[] = [[label('Reconciliation')], [heading('Currency'), heading('Outcome'), heading('Payouts'), heading('Amount')]];
   for (const o of data.outcomes) reconciliation.push([{ text: o.currency }, { text: o.outcome }, { int: o.count }, { money: o.amount, currency: o.currency }]);
   if (data.outcomes.length === 0) reconciliation.push([note('No payouts in the period.')]);
 
   const balance: BlockRow[] = [
     [label('Prefunding balance')],
-    [label('Currency'), label('Provider'), label('Wallet'), label('Opening balance'), label(`Opening as of (${zone})`), label('Closing balance'), label(`Closing as of (${zone})`)],
+    [heading('Currency'), heading('Provider'), heading('Wallet'), heading('Opening balance'), heading(`Opening as of (${zone})`), heading('Closing balance'), heading(`Closing as of (${zone})`)],
   ];
   for (const b of data.balances) {
     balance.push([
@@ -81,7 +79,7 @@ export function summaryBlocks(data: SummaryData): SheetBlock[] {
 
   const alerts: BlockRow[] = [
     [label('Alerts in the period')],
-    [label(`Fired at (${zone})`), label('Kind'), label('Severity'), label('State'), label(`Resolved at (${zone})`), label('Title')],
+    [heading(`Fired at (${zone})`), heading('Kind'), heading('Severity'), heading('State'), heading(`Resolved at (${zone})`), heading('Title')],
   ];
   for (const a of data.alerts) {
     alerts.push([{ at: a.firstFiredAt }, { text: a.kind }, { text: a.severity }, { text: a.state }, a.resolvedAt === null ? null : { at: a.resolvedAt }, note(a.title)]);

@@ -301,10 +301,12 @@ export class XlsxSheetWriter {
    * Adds one row. `cells` is the row's cell XML, built with the row number
    * `rowCount + 1` (see `xlsx-xml.ts`). Returns a promise to await only when
    * a batch was handed to the zip stream (back-pressure); most rows return
-   * nothing, which saves a million awaits on a big sheet.
+   * nothing, which saves a million awaits on a big sheet. `heightPoints`:
+   * a fixed height (a heading wrapped on several lines).
    */
-  addRow(cells: string): Promise<void> | undefined {
+  addRow(cells: string, heightPoints?: number): Promise<void> | undefined {
     this.#rows += 1;
+    if (heightPoints !== undefined) return this.#push(`<row r="${this.#rows}" ht="${heightPoints}" customHeight="1">${cells}</row>`);
     return this.#push(`<row r="${this.#rows}">${cells}</row>`);
   }
 
