@@ -76,7 +76,7 @@ export class SectionWriter {
     if (sheet && wb && encode) {
       const dataRows = sheet.rowCount;
       if (table.totals && table.totals.rows.length > 0 && dataRows + table.totals.rows.length + 2 <= maxRows) {
-        sheet.addEmptyRow();
+        void sheet.addEmptyRow(); // never a promise: nothing is written for it
         await sheet.addRow(xlsxTextCell(`A${sheet.rowCount + 1}`, table.totals.heading, wb.styles, 'bold'));
         for (const row of table.totals.rows) await sheet.addRow(encode(row, sheet.rowCount + 1));
       }

@@ -496,3 +496,26 @@ describe('an empty month', () => {
     }
   });
 });
+
+describe('CSV for people who double-click', () => {
+  it('writes a UTF-8 BOM and semicolons when asked, and RFC 4180 otherwise', async () => {
+    const t = await createTestLedger('sqlite');
+    const out = tempDirForSuite('payout-recon-report-csv-options-');
+    try {
+      await new LedgerFixtures(t.ledger).payout({ providerPayoutId: 'P;1', description: 'a;b, "c"', createdAt: at('2026-10-05T10:00:00Z') });
+      const period = resolveReportPeriod({ month: '2026-10' }, ZONE);
+      const semicolon = await writeReportPack(t.ledger, { period, format: 'csv', outDir: path.join(out.dir, 'semicolon'), now: at('2026-11-01T00:00:00Z'), csv: { bom: true, delimiter: ';' } });
+      const text = readFileSync(path.join(semicolon.csvDir!, 'payouts.csv'), 'utf8');
+      expect(text.startsWith('\uFEFFprovider;payout_id;')).toBe(true);
+      expect(text).toContain('smart2pay;"P;1";');
+      expect(text).toContain(';"a;b, ""c"""\r\n');
+      const plain = await writeReportPack(t.ledger, { period, format: 'csv', outDir: path.join(out.dir, 'plain'), now: at('2026-11-01T00:00:00Z') });
+      const rfc = readFileSync(path.join(plain.csvDir!, 'payouts.csv'), 'utf8');
+      expect(rfc.startsWith('provider,payout_id,')).toBe(true);
+      expect(rfc).toContain('smart2pay,P;1,');
+    } finally {
+      await t.cleanup();
+      out.remove();
+    }
+  });
+});

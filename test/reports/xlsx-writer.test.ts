@@ -7,7 +7,7 @@ import { normaliseCellText } from '../../src/reports/writers/cell-text.js';
 import { LocalTime } from '../../src/reports/local-time.js';
 import { type ReportColumn, xlsxHeaderCells, xlsxRowEncoder } from '../../src/reports/sections/report-table.js';
 import { XlsxWorkbookWriter } from '../../src/reports/writers/xlsx/xlsx-workbook-writer.js';
-import { readCsv } from '../helpers/report-readers.js';
+import { cellText, readCsv } from '../helpers/report-readers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 interface Row {
@@ -74,7 +74,7 @@ describe('the streaming XLSX writer', () => {
               expect(normaliseCellText(text)).toBe(expected);
               const value = r.getCell(col).value;
               // exceljs decodes `_xHHHH_` in shared strings (column 2) but not in inline strings: decode those as Excel does.
-              const read = value === null ? '' : String(value);
+              const read = value === null ? '' : cellText(value);
               expect(col === 1 ? decodeOoxml(read) : read).toBe(expected);
             }
             const amount = r.getCell(3);

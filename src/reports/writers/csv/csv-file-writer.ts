@@ -1,9 +1,9 @@
 /**
  * One CSV file of a pack: UTF-8, RFC 4180 (CRLF line ends, quoting by
- * PapaParse: `csv-text.ts`), written chunk by chunk with
- * back-pressure. Values arrive already as text (see `report-table.ts`):
- * amounts as plain decimals, text formula-neutralised (no `escape_formulas`:
- * it would also prefix negative amounts).
+ * PapaParse: `csv-text.ts`) unless the pack asks for a BOM or `;`, written
+ * chunk by chunk with back-pressure. Values arrive already as text (see
+ * `report-table.ts`): amounts as plain decimals, text normalised and guarded
+ * (`cell-text.ts`; no `escape_formulas`: it would also prefix negative amounts).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
