@@ -49,6 +49,7 @@ async function reportJob(ctx: JobContext, request: { month?: string; from?: stri
       // The files are published only while this replica still holds the job's lease.
       beforeCommit: () => ctx.ledger.checkFence(),
       html: htmlReportSettings(config),
+      csv: config.reports.csv,
     });
     return { period: period.label, payouts: pack.summary.payouts, xlsx: pack.xlsx, csv_files: pack.csvFiles.length, html: pack.html };
   } finally {

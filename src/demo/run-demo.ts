@@ -132,7 +132,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const firstDay = localDay(now - 31 * MS_PER_DAY, config.timezone);
     const lastDay = localDay(now, config.timezone);
     const period = resolveReportPeriod({ from: firstDay, to: lastDay }, config.timezone);
-    const pack = await writeReportPack(ledger, { period, format: 'all', outDir: reportsDir, now: clock(), log: log.child('report'), html: htmlReportSettings(config) });
+    const pack = await writeReportPack(ledger, { period, format: 'all', outDir: reportsDir, now: clock(), log: log.child('report'), html: htmlReportSettings(config), csv: config.reports.csv });
 
     const refundException = await ledger.db
       .selectFrom('exceptions')

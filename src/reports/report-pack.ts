@@ -22,21 +22,15 @@ import { LocalTime } from './local-time.js';
 import { XLSX_PAYOUT_CHUNK_ROWS } from './rows/payout-rows.js';
 import { withReadSnapshot } from './rows/read-snapshot.js';
 import { PayoutTotalsCollector } from './rows/report-aggregates.js';
-import { packName, type ReportPeriod } from './report-period.js';
+import { packName, packTitle, type ReportPeriod } from './report-period.js';
+import { SectionWriter } from './section-writer.js';
 import { balanceTable, byPurposeTable, exceptionsTable, payoutsTable, refundsTable, type SectionSource } from './sections/report-sections.js';
-import {
-  type CellContext,
-  csvColumns,
-  csvRecordEncoder,
-  type ReportColumn,
-  type ReportTable,
-  sheetColumns,
-  xlsxHeaderCells,
-  xlsxRowEncoder,
-} from './sections/report-table.js';
-import { collectSummary, summaryCsvTable, writeSummarySheet, type SummaryData } from './sections/summary-section.js';
-import { type XlsxSheetWriter, XlsxWorkbookWriter } from './writers/xlsx/xlsx-workbook-writer.js';
-import { columnLetters, MAX_SHEET_ROWS } from './writers/xlsx/xlsx-xml.js';
+import type { ReportTable } from './sections/report-table.js';
+import { collectSummary, summaryCsvTable, type SummaryData } from './sections/summary-section.js';
+import { writeSummarySheet } from './sections/summary-sheet.js';
+import { type CsvOptions, DEFAULT_CSV_OPTIONS } from './writers/csv/csv-text.js';
+import { XlsxWorkbookWriter } from './writers/xlsx/xlsx-workbook-writer.js';
+import { MAX_SHEET_ROWS } from './writers/xlsx/xlsx-xml.js';
 
 export type ReportFormat = 'xlsx' | 'csv' | 'both' | 'html' | 'all';
 
@@ -66,6 +60,8 @@ export interface ReportPackOptions {
   beforeCommit?: (() => Promise<void>) | undefined;
   /** What the HTML report needs beyond the ledger (`reports.locale`, `alerts.*`); defaults when absent. */
   html?: HtmlReportSettings;
+  /** CSV byte-order mark and delimiter (`reports.csv`); default RFC 4180: no BOM, comma. */
+  csv?: CsvOptions;
 }
 
 export interface HtmlReportSettings {
@@ -117,7 +113,16 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
         time,
         ...(options.chunkRows ? { chunkRows: options.chunkRows } : workbook ? { payoutChunkRows: XLSX_PAYOUT_CHUNK_ROWS } : {}),
       };
-      const writer = new SectionWriter(workbook, csvTemp, csvWorker, time, options.maxSheetRows ?? MAX_SHEET_ROWS, log);
+      const writer = new SectionWriter({
+        workbook,
+        csvDir: csvTemp,
+        csvWorker,
+        csv: options.csv ?? DEFAULT_CSV_OPTIONS,
+        time,
+        maxRows: options.maxSheetRows ?? MAX_SHEET_ROWS,
+        footer: packTitle(period),
+        log,
+      });
       if (htmlTemp) {
         // The page's figures come from the same queries as the Summary's, inside the same snapshot.
         const data = await collectDashboard(snapshot.db, { period, time, now: options.now, ...htmlSettings(options.html) });
@@ -203,69 +208,4 @@ function fileFailure(error: unknown, place: string): unknown {
   if (error instanceof PayoutReconError || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return error;
   const where = (error as NodeJS.ErrnoException).path ?? place;
   return new RuntimeFailure(`report: cannot write ${where} (${code})`, { cause: error });
-}
-
-/** Writes tables to the open workbook and/or CSV folder. */
-class SectionWriter {
-  readonly #workbook: XlsxWorkbookWriter | null;
-  readonly #csvDir: string | null;
-  readonly #csvWorker: CsvWorker | null;
-  readonly #time: LocalTime;
-  readonly #maxRows: number;
-  readonly #log: Logger;
-
-  constructor(workbook: XlsxWorkbookWriter | null, csvDir: string | null, csvWorker: CsvWorker | null, time: LocalTime, maxRows: number, log: Logger) {
-    this.#workbook = workbook;
-    this.#csvDir = csvDir;
-    this.#csvWorker = csvWorker;
-    this.#time = time;
-    this.#maxRows = maxRows;
-    this.#log = log;
-  }
-
-  async write<R>(table: ReportTable<R>, only?: 'csv'): Promise<void> {
-    const wb = only === 'csv' ? null : this.#workbook;
-    const csvPath = this.#csvDir ? path.join(this.#csvDir, table.csvFile) : null;
-    const columns = sheetColumns(table.columns);
-    const ctx: CellContext | null = wb ? { time: this.#time, styles: wb.styles, sharedStrings: wb.sharedStrings } : null;
-    const encode = ctx ? xlsxRowEncoder(table.columns, ctx) : null;
-    const record = csvPath ? csvRecordEncoder(table.columns, this.#time) : null;
-    const csv = csvPath && this.#csvWorker ? this.#csvWorker.open(csvPath, csvColumns(table.columns).map((c) => c.csv ?? '')) : null;
-
-    let part = 1;
-    let sheet = wb ? startTableSheet(wb, table.sheet, columns) : null;
-    let rows = 0;
-    for await (const chunk of table.rows()) {
-      if (sheet && wb && encode) {
-        for (const row of chunk) {
-          if (sheet.rowCount >= this.#maxRows) {
-            await closeTableSheet(sheet, columns.length);
-            part += 1;
-            sheet = startTableSheet(wb, `${table.sheet} (${part})`, columns);
-          }
-          const pending = sheet.addRow(encode(row, sheet.rowCount + 1));
-          if (pending) await pending;
-        }
-      }
-      if (csv && record) await csv.write(chunk.map(record));
-      rows += chunk.length;
-      if (rows % 100_000 < chunk.length && rows >= 100_000) this.#log.debug(`${table.sheet}: ${rows} rows`);
-    }
-    if (sheet) await closeTableSheet(sheet, columns.length);
-    await csv?.close();
-  }
-}
-
-/** A sheet with the table's header row, frozen, columns at least as wide as their titles. */
-function startTableSheet<R>(wb: XlsxWorkbookWriter, name: string, columns: readonly ReportColumn<R>[]): XlsxSheetWriter {
-  const titles = columns.map((c) => c.title ?? '');
-  const widths = columns.map((c, i) => Math.max(c.width ?? 12, Math.min((titles[i] ?? '').length + 3, 40)));
-  const sheet = wb.startSheet(name, { widths, frozenRows: 1 });
-  void sheet.addRow(xlsxHeaderCells(titles, 1, wb.styles)); // the first row never fills a batch
-  return sheet;
-}
-
-async function closeTableSheet(sheet: XlsxSheetWriter, columnCount: number): Promise<void> {
-  const last = `${columnLetters(Math.max(columnCount, 1) - 1)}${Math.max(sheet.rowCount, 1)}`;
-  await sheet.close({ autoFilter: `A1:${last}`, ignoreNumbersAsText: `A1:${last}` });
 }

@@ -60,3 +60,25 @@ export function packName(period: ReportPeriod): string {
 export function describePeriodDays(period: ReportPeriod): string {
   return period.firstDay === period.lastDay ? period.firstDay : `${period.firstDay} to ${period.lastDay}`;
 }
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** `October 2026`, `1–15 October 2026`, `28 September – 3 October 2026`, `5 October 2026`: the period as a person says it. */
+export function describePeriodWords(period: ReportPeriod): string {
+  const [fy, fm, fd] = period.firstDay.split('-').map(Number) as [number, number, number];
+  const [ly, lm, ld] = period.lastDay.split('-').map(Number) as [number, number, number];
+  const monthName = (m: number): string => MONTHS[m - 1] ?? String(m);
+  const lastOfMonth = new Date(Date.UTC(ly, lm, 0)).getUTCDate();
+  if (fy === ly && fm === lm) {
+    if (fd === 1 && ld === lastOfMonth) return `${monthName(fm)} ${fy}`;
+    if (fd === ld) return `${fd} ${monthName(fm)} ${fy}`;
+    return `${fd}–${ld} ${monthName(fm)} ${fy}`;
+  }
+  if (fd === 1 && ld === lastOfMonth) return fy === ly ? `${monthName(fm)} – ${monthName(lm)} ${ly}` : `${monthName(fm)} ${fy} – ${monthName(lm)} ${ly}`;
+  return fy === ly ? `${fd} ${monthName(fm)} – ${ld} ${monthName(lm)} ${ly}` : `${fd} ${monthName(fm)} ${fy} – ${ld} ${monthName(lm)} ${ly}`;
+}
+
+/** The pack's title: `Payouts, October 2026, Europe/Bucharest`. */
+export function packTitle(period: ReportPeriod): string {
+  return `Payouts, ${describePeriodWords(period)}, ${period.zone}`;
+}

@@ -211,8 +211,10 @@ for (const dialect of DIALECTS) {
     it('keeps a formula-like description inert in both formats while a negative amount stays a number', () => {
       const b = sheet('Payouts').rows.find((r) => r['Payout ID']?.value === 'B')!;
       expect(b.Description?.type).toBe(ExcelJS.ValueType.String);
-      expect(b.Description?.value).toBe(`'${HYPERLINK}`);
-      expect(b['Merchant transaction ID']?.value).toBe("'+40 21 000");
+      // In the workbook the text is stored as it is, guarded by the quotePrefix style (no apostrophe in the value).
+      expect(b.Description?.value).toBe(HYPERLINK);
+      expect(b['Merchant transaction ID']?.value).toBe('+40 21 000');
+      // (exceljs does not read quotePrefix: test/reports/spreadsheet-clients.test.ts checks it with openpyxl.)
       expect(b.Amount?.type).toBe(ExcelJS.ValueType.Number);
       expect(b.Amount?.value).toBe(-12.5);
       const csv = readCsv(path.join(out.dir, 'payouts-2026-10/payouts.csv')).records.find((r) => r.payout_id === 'B')!;
@@ -251,34 +253,39 @@ for (const dialect of DIALECTS) {
         perCurrency.set(p.currency, c);
       }
       const byPurpose = sheet('By purpose');
-      expect(byPurpose.header).toEqual(['Purpose', 'Description', 'Currency', 'Status', 'Payouts', 'Amount', 'Share of currency total']);
+      expect(byPurpose.header).toEqual(['Purpose', 'Description', 'Currency', 'Status', 'Payouts', 'Amount', 'Share of currency amount (all statuses)']);
       const found = new Map<string, { count: number; amount: number }>();
-      for (const row of byPurpose.rows) {
+      // The table ends where its filter does; below it, after an empty row, the totals block.
+      const dataRows = Number(/(\d+)$/.exec(byPurpose.autoFilter!)?.[1]) - 1;
+      for (const row of byPurpose.rows.slice(0, dataRows)) {
         const currency = cellText(row.Currency?.value);
         const amount = row.Amount?.value as number;
         expect(row.Amount?.numFmt).toBe(moneyFormat(currency));
         const total = perCurrency.get(currency)!;
-        if (row.Purpose?.value === 'TOTAL') {
-          expect(row.Payouts?.value).toBe(total.count);
-          expect(amount).toBe(toMajorNumber(total.amount, currency));
-          continue;
-        }
         found.set(`${currency}|${cellText(row.Purpose?.value)}|${cellText(row.Status?.value)}`, { count: row.Payouts?.value as number, amount: amount });
-        if (total.amount !== 0) expect(row['Share of currency total']?.value).toBeCloseTo(amount / toMajorNumber(total.amount, currency), 9);
+        if (total.amount !== 0) expect(row['Share of currency amount (all statuses)']?.value).toBeCloseTo(amount / toMajorNumber(total.amount, currency), 9);
+      }
+      const [gap, heading, ...totals] = byPurpose.rows.slice(dataRows);
+      expect(cellText(gap?.Purpose?.value)).toBe('');
+      expect(cellText(heading?.Purpose?.value)).toBe('Totals per currency (not part of the table above)');
+      expect(totals).toHaveLength(perCurrency.size * 2);
+      for (const [currency, total] of perCurrency) {
+        const all = totals.find((r) => r.Currency?.value === currency && r.Status?.value === 'all statuses')!;
+        expect([all.Payouts?.value, all.Amount?.value]).toEqual([total.count, toMajorNumber(total.amount, currency)]);
+        const paid = totals.find((r) => r.Currency?.value === currency && r.Status?.value === 'succeeded')!;
+        expect(cellText(paid.Description?.value)).toBe(`Paid total ${currency} (succeeded)`);
       }
       expect(new Map([...found].map(([k, v]) => [k, v]))).toEqual(
         new Map([...expected].map(([k, v]) => [k, { count: v.count, amount: toMajorNumber(v.amount, k.split('|')[0]!) }])),
       );
       const csv = readCsv(path.join(out.dir, 'payouts-2026-10/by-purpose.csv'));
       expect(csv.header).toEqual(['purpose', 'purpose_description', 'currency', 'status', 'count', 'amount', 'share_percent']);
+      // Data rows only: the counts add up to the period's payouts.
+      expect(csv.records).toHaveLength(expected.size);
+      expect(csv.records.reduce((n, r) => n + Number(r.count), 0)).toBe(scenario.inOctober.size);
       for (const r of csv.records) {
-        if (r.purpose === 'TOTAL') {
-          const total = perCurrency.get(r.currency!)!;
-          expect([r.count, r.amount]).toEqual([String(total.count), formatMoney(total.amount, r.currency!)]);
-        } else {
-          const e = expected.get(`${r.currency}|${r.purpose}|${r.status}`)!;
-          expect([r.count, r.amount]).toEqual([String(e.count), formatMoney(e.amount, r.currency!)]);
-        }
+        const e = expected.get(`${r.currency}|${r.purpose}|${r.status}`)!;
+        expect([r.count, r.amount]).toEqual([String(e.count), formatMoney(e.amount, r.currency!)]);
       }
       expect(csv.records.filter((r) => r.purpose === 'UNSPECIFIED').every((r) => r.purpose_description === 'Purpose not known')).toBe(true);
       expect(csv.records.find((r) => r.purpose === 'EDUCATION')?.purpose_description).toBe('Education');
@@ -318,7 +325,7 @@ for (const dialect of DIALECTS) {
       const totals = new Map<string, { count: number; amount: number }>();
       for (const id of scenario.inOctober) {
         const p = scenario.payouts.get(id)!;
-        for (const key of [`${p.currency}|${reportStatus(p.status)}`, `${p.currency}|total`]) {
+        for (const key of [`${p.currency}|${reportStatus(p.status)}`, `${p.currency}|all_statuses`]) {
           const e = totals.get(key) ?? { count: 0, amount: 0 };
           e.count += 1;
           e.amount += p.amount;
@@ -397,7 +404,7 @@ for (const dialect of DIALECTS) {
         const s = sheet(name);
         expect(s.frozenRows, name).toBe(1);
         expect(s.autoFilter, name).toMatch(/^A1:[A-Z]+\d+$/);
-        expect(s.autoFilter?.endsWith(String(s.rows.length + 1))).toBe(true);
+        if (name !== 'By purpose') expect(s.autoFilter?.endsWith(String(s.rows.length + 1))).toBe(true);
         s.worksheet.columns.forEach((col) => expect(col.width ?? 0).toBeGreaterThanOrEqual(8));
       }
       expect(cellAt(sheet('Payouts'), 0, 'Provider')).toBe('smart2pay');
@@ -483,6 +490,29 @@ describe('an empty month', () => {
       expect(sheets.get('Payouts')?.autoFilter).toBe('A1:O1');
       expect(readCsv(path.join(out.dir, 'payouts-2026-02/payouts.csv')).records).toEqual([]);
       expect(pack.summary.notes.join(' ')).toContain('never been synced');
+    } finally {
+      await t.cleanup();
+      out.remove();
+    }
+  });
+});
+
+describe('CSV for people who double-click', () => {
+  it('writes a UTF-8 BOM and semicolons when asked, and RFC 4180 otherwise', async () => {
+    const t = await createTestLedger('sqlite');
+    const out = tempDirForSuite('payout-recon-report-csv-options-');
+    try {
+      await new LedgerFixtures(t.ledger).payout({ providerPayoutId: 'P;1', description: 'a;b, "c"', createdAt: at('2026-10-05T10:00:00Z') });
+      const period = resolveReportPeriod({ month: '2026-10' }, ZONE);
+      const semicolon = await writeReportPack(t.ledger, { period, format: 'csv', outDir: path.join(out.dir, 'semicolon'), now: at('2026-11-01T00:00:00Z'), csv: { bom: true, delimiter: ';' } });
+      const text = readFileSync(path.join(semicolon.csvDir!, 'payouts.csv'), 'utf8');
+      expect(text.startsWith('\uFEFFprovider;payout_id;')).toBe(true);
+      expect(text).toContain('smart2pay;"P;1";');
+      expect(text).toContain(';"a;b, ""c"""\r\n');
+      const plain = await writeReportPack(t.ledger, { period, format: 'csv', outDir: path.join(out.dir, 'plain'), now: at('2026-11-01T00:00:00Z') });
+      const rfc = readFileSync(path.join(plain.csvDir!, 'payouts.csv'), 'utf8');
+      expect(rfc.startsWith('provider,payout_id,')).toBe(true);
+      expect(rfc).toContain('smart2pay,P;1,');
     } finally {
       await t.cleanup();
       out.remove();

@@ -41,6 +41,7 @@ export function registerReportCommand(program: Command, state: CliState): void {
           now: ctx.clock(),
           log: ctx.log.child('report'),
           html: htmlReportSettings(config),
+          csv: config.reports.csv,
         });
         const shown = (p: string): string => displayPath(ctx.io.cwd, p);
         const files = [...(pack.xlsx ? [pack.xlsx] : []), ...pack.csvFiles, ...(pack.html ? [pack.html] : [])].map(shown);

@@ -13,5 +13,12 @@ export const reportsSection = z
       .string()
       .refine((locale) => Intl.NumberFormat.supportedLocalesOf([locale]).length > 0, { error: 'must be a locale this Node.js knows, e.g. "en-GB" or "de-DE"' })
       .default('en-GB'),
+    /** CSV files stay RFC 4180 (no BOM, comma) unless a person's spreadsheet needs otherwise. */
+    csv: z
+      .strictObject({
+        bom: z.boolean({ error: 'must be true or false' }).default(false),
+        delimiter: z.enum([',', ';'], { error: 'must be "," or ";"' }).default(','),
+      })
+      .prefault({}),
   })
   .prefault({});

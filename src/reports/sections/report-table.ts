@@ -6,20 +6,23 @@
  *
  * | kind       | value          | XLSX                               | CSV                          |
  * |------------|----------------|------------------------------------|------------------------------|
- * | `text`     | string         | text cell, formula-neutralised     | text, formula-neutralised    |
+ * | `text`     | string         | text cell, `quotePrefix` if needed | text, `'` before a formula   |
  * | `integer`  | number         | number `#,##0`                     | `1234`                       |
  * | `id`       | number         | number `0` (no grouping)           | `1234`                       |
  * | `money`    | minor units    | number in major units, currency fmt| `-12.50` (`formatMoney`)     |
  * | `datetime` | UTC instant    | date cell, local time of the zone  | ISO 8601 with local offset   |
  * | `date`     | `YYYY-MM-DD`   | date cell                          | `YYYY-MM-DD`                 |
  * | `percent`  | ratio (0..1)   | number `0.00%`                     | percent with 2 decimals      |
+ *
+ * Text goes through `cell-text.ts` in both formats: normalised first, then
+ * guarded against formulas.
  */
 import { formatMoney } from '../../shared/money.js';
-import { neutraliseFormula } from '../writers/formula-guard.js';
+import { guardCsvText, needsQuotePrefix, normaliseCellText } from '../writers/cell-text.js';
 import { excelSerialOfDay, type LocalTime } from '../local-time.js';
-import { DATE_FORMAT, DATE_TIME_FORMAT, type XlsxStyles } from '../writers/xlsx/xlsx-styles.js';
+import { DATE_FORMAT, DATE_TIME_FORMAT, type XlsxFont, type XlsxStyles } from '../writers/xlsx/xlsx-styles.js';
 import type { SharedStrings } from '../writers/xlsx/xlsx-workbook-writer.js';
-import { columnLetters, escapeXml, fitCell, inlineStringCell } from '../writers/xlsx/xlsx-xml.js';
+import { columnLetters, escapeCellText, inlineStringCell, textElement } from '../writers/xlsx/xlsx-xml.js';
 
 export type ColumnKind = 'text' | 'integer' | 'id' | 'money' | 'datetime' | 'date' | 'percent';
 
@@ -33,6 +36,8 @@ export interface ReportColumn<R> {
   width?: number;
   /** `text` columns with few distinct values (status, currency...): stored once in the workbook's shared strings. */
   repeats?: boolean;
+  /** Free text (descriptions, notes): text longer than the column is wide wraps inside it instead of running on across the page. */
+  wrap?: boolean;
   value: (row: R) => string | number | null;
   /** `money` columns: the currency of the amount. */
   currency?: (row: R) => string;
@@ -46,6 +51,12 @@ export interface ReportTable<R> {
   columns: readonly ReportColumn<R>[];
   /** The rows in order, in chunks of a few thousand. */
   rows: () => AsyncIterable<readonly R[]>;
+  /**
+   * Totals shown on the sheet only, as a block below the table, after an
+   * empty row and a heading, outside the filter range: the table itself
+   * (and the CSV file) holds data rows only, so a sum or pivot of it is right.
+   */
+  totals?: { heading: string; rows: readonly R[] };
 }
 
 export interface CellContext {
@@ -83,8 +94,14 @@ export function csvColumns<R>(columns: readonly ReportColumn<R>[]): ReportColumn
 
 /** The header row's cell XML (bold). */
 export function xlsxHeaderCells(titles: readonly string[], rowNumber: number, styles: XlsxStyles): string {
-  const bold = styles.style('General', 'bold');
-  return titles.map((t, i) => inlineStringCell(`${columnLetters(i)}${rowNumber}`, t, bold)).join('');
+  return titles.map((t, i) => xlsxTextCell(`${columnLetters(i)}${rowNumber}`, t, styles, 'bold')).join('');
+}
+
+/** An inline text cell: normalised, with the `quotePrefix` style when it could be taken for a formula or a number. */
+export function xlsxTextCell(ref: string, text: string, styles: XlsxStyles, font: XlsxFont = 'normal', wrap: false | 'bottom' = false): string {
+  const normal = normaliseCellText(text);
+  const quoted = needsQuotePrefix(normal);
+  return inlineStringCell(ref, normal, quoted || wrap || font !== 'normal' ? styles.style('General', font, quoted, wrap) : 0);
 }
 
 /** One cell's encoder; `open` is `<c r="B` and `ref` the row number, so `open + ref` starts the cell. */
@@ -94,10 +111,14 @@ function cellEncoder<R>(column: ReportColumn<R>, open: string, ctx: CellContext)
   switch (column.kind) {
     case 'text': {
       const shared = column.repeats ? ctx.sharedStrings : undefined;
+      const quoted = `" s="${ctx.styles.style('General', 'normal', true)}" t="`;
+      const wrapAt = column.wrap ? (column.width ?? 12) : Infinity;
+      const wrapped = `" s="${ctx.styles.style('General', 'normal', false, 'top')}" t="`;
+      const quotedWrapped = `" s="${ctx.styles.style('General', 'normal', true, 'top')}" t="`;
       const inline = (ref: string, text: string): string => {
-        const body = escapeXml(fitCell(text));
-        const space = body.charCodeAt(0) <= 32 || body.charCodeAt(body.length - 1) <= 32 ? ' xml:space="preserve"' : '';
-        return `${open}${ref}" t="inlineStr"><is><t${space}>${body}</t></is></c>`;
+        const normal = normaliseCellText(text);
+        const mid = normal.length > wrapAt ? (needsQuotePrefix(normal) ? quotedWrapped : wrapped) : needsQuotePrefix(normal) ? quoted : '" t="';
+        return `${open}${ref}${mid}inlineStr"><is>${textElement(escapeCellText(normal))}</is></c>`;
       };
       if (shared) {
         // value → the rest of its shared-string cell, so a repeated value costs one map lookup.
@@ -108,9 +129,10 @@ function cellEncoder<R>(column: ReportColumn<R>, open: string, ctx: CellContext)
           const text = String(v);
           let tail = tails.get(text);
           if (tail === undefined) {
-            const index = shared.indexOf(neutraliseFormula(text));
-            if (index === -1) return inline(ref, neutraliseFormula(text));
-            tail = `" t="s"><v>${index}</v></c>`;
+            const normal = normaliseCellText(text);
+            const index = shared.indexOf(normal);
+            if (index === -1) return inline(ref, text);
+            tail = `${needsQuotePrefix(normal) ? quoted : '" t="'}s"><v>${index}</v></c>`;
             tails.set(text, tail);
           }
           return open + ref + tail;
@@ -118,7 +140,7 @@ function cellEncoder<R>(column: ReportColumn<R>, open: string, ctx: CellContext)
       }
       return (row, ref) => {
         const v = value(row);
-        return v === null || v === '' ? '' : inline(ref, neutraliseFormula(String(v)));
+        return v === null || v === '' ? '' : inline(ref, String(v));
       };
     }
     case 'integer':
@@ -181,7 +203,7 @@ function csvFieldEncoder<R>(column: ReportColumn<R>, time: LocalTime): (row: R) 
     case 'text':
       return (row) => {
         const v = value(row);
-        return v === null ? '' : neutraliseFormula(String(v));
+        return v === null ? '' : guardCsvText(String(v));
       };
     case 'integer':
     case 'id':

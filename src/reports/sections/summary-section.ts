@@ -18,14 +18,9 @@ import {
   syncWatermarks,
   type Total,
 } from '../rows/report-aggregates.js';
-import { describePeriodDays, type ReportPeriod } from '../report-period.js';
+import { packTitle, type ReportPeriod } from '../report-period.js';
 import { REPORT_STATUSES, type ReportStatus } from '../rows/reconciliation-outcome.js';
 import type { ReportTable } from './report-table.js';
-import { DATE_TIME_FORMAT, type XlsxStyles } from '../writers/xlsx/xlsx-styles.js';
-import type { XlsxWorkbookWriter } from '../writers/xlsx/xlsx-workbook-writer.js';
-import { columnLetters, inlineStringCell, numberCell } from '../writers/xlsx/xlsx-xml.js';
-import { formatMoney } from '../../shared/money.js';
-import { neutraliseFormula } from '../writers/formula-guard.js';
 
 export interface CurrencyStatusTotals {
   currency: string;
@@ -44,6 +39,9 @@ export interface SummaryData {
   alerts: ReportAlert[];
   notes: string[];
 }
+
+/** summary.csv's item for the count and amount of every status together. */
+export const ALL_STATUSES = 'all_statuses';
 
 export const OPEN_STATUS_NOTE = 'Open includes payouts still authorized, pending or in an unknown provider status.';
 
@@ -100,121 +98,6 @@ function completenessNotes(period: Period, watermarks: readonly SyncWatermark[],
   return notes;
 }
 
-// ---------------------------------------------------------------- workbook
-
-type SummaryCell =
-  | { text: string; bold?: boolean; title?: boolean }
-  | { int: number }
-  | { money: number; currency: string }
-  | { at: number }
-  | null;
-
-// Wide enough for a date-time (19 characters) wherever the blocks put one.
-const WIDTHS = [30, 21, 20, 14, 22, 16, 22, 14, 18, 14, 18, 14, 18];
-
-export async function writeSummarySheet(wb: XlsxWorkbookWriter, data: SummaryData, time: LocalTime): Promise<void> {
-  const sheet = wb.startSheet('Summary', { widths: WIDTHS });
-  const styles = wb.styles;
-  const row = async (cells: SummaryCell[]): Promise<void> => {
-    await sheet.addRow(summaryCells(cells, sheet.rowCount + 1, styles, time));
-  };
-  const gap = async (): Promise<void> => {
-    await sheet.addEmptyRow();
-  };
-  const heading = (text: string): Promise<void> => row([{ text, bold: true }]);
-  const label = (text: string): SummaryCell => ({ text, bold: true });
-  const zone = data.period.zone;
-
-  await row([{ text: `Payout report ${data.period.label}`, title: true }]);
-  await gap();
-  await row([label('Period'), { text: describePeriodDays(data.period) }]);
-  await row([label('Time zone'), { text: `${zone}: the period is cut and every time in this workbook is shown in this zone` }]);
-  await row([label('Period starts'), { at: data.period.from }]);
-  await row([label('Period ends (exclusive)'), { at: data.period.to }]);
-  await row([label('Generated at'), { at: data.generatedAt }]);
-  if (data.watermarks.length === 0) await row([label('Data as of'), { text: 'never synced' }]);
-  for (const w of data.watermarks) {
-    await row([label(`Data as of (${w.source})`), w.watermark === null ? { text: 'never synced' } : { at: w.watermark }]);
-  }
-  await row([label('Payouts in the period'), { int: data.payouts }]);
-  for (const note of data.notes) await row([label('Note'), { text: note }]);
-
-  await gap();
-  await heading('Payouts by status');
-  await row([
-    label('Currency'),
-    ...REPORT_STATUSES.flatMap((s) => [label(capitalise(s)), label(`${capitalise(s)} amount`)]),
-    label('Total'),
-    label('Total amount'),
-  ]);
-  for (const t of data.statusTotals) {
-    await row([
-      { text: t.currency },
-      ...REPORT_STATUSES.flatMap((s): SummaryCell[] => [{ int: t.byStatus[s].count }, { money: t.byStatus[s].amount, currency: t.currency }]),
-      { int: t.total.count },
-      { money: t.total.amount, currency: t.currency },
-    ]);
-  }
-  if (data.statusTotals.length === 0) await row([{ text: 'No payouts in the period.' }]);
-  await row([{ text: OPEN_STATUS_NOTE }]);
-
-  await gap();
-  await heading('Reconciliation');
-  await row([label('Currency'), label('Outcome'), label('Payouts'), label('Amount')]);
-  for (const o of data.outcomes) {
-    await row([{ text: o.currency }, { text: o.outcome }, { int: o.count }, { money: o.amount, currency: o.currency }]);
-  }
-  if (data.outcomes.length === 0) await row([{ text: 'No payouts in the period.' }]);
-
-  await gap();
-  await heading('Prefunding balance');
-  await row([label('Currency'), label('Provider'), label('Wallet'), label('Opening balance'), label(`Opening as of (${zone})`), label('Closing balance'), label(`Closing as of (${zone})`)]);
-  for (const b of data.balances) {
-    await row([
-      { text: b.currency },
-      { text: b.provider },
-      b.walletId === null ? null : { text: b.walletId },
-      b.opening ? { money: b.opening.amount, currency: b.currency } : null,
-      b.opening ? { at: b.opening.takenAt } : null,
-      b.closing ? { money: b.closing.amount, currency: b.currency } : null,
-      b.closing ? { at: b.closing.takenAt } : null,
-    ]);
-  }
-  if (data.balances.length === 0) await row([{ text: 'No balance snapshots up to the end of the period.' }]);
-
-  await gap();
-  await heading('Alerts in the period');
-  await row([label(`Fired at (${zone})`), label('Kind'), label('Severity'), label('State'), label(`Resolved at (${zone})`), label('Title')]);
-  for (const a of data.alerts) {
-    await row([{ at: a.firstFiredAt }, { text: a.kind }, { text: a.severity }, { text: a.state }, a.resolvedAt === null ? null : { at: a.resolvedAt }, { text: a.title }]);
-  }
-  if (data.alerts.length === 0) await row([{ text: 'No alerts.' }]);
-  await sheet.close();
-}
-
-function summaryCells(cells: readonly SummaryCell[], rowNumber: number, styles: XlsxStyles, time: LocalTime): string {
-  let xml = '';
-  cells.forEach((cell, i) => {
-    if (cell === null) return;
-    const ref = `${columnLetters(i)}${rowNumber}`;
-    if ('text' in cell) {
-      const style = cell.title ? styles.style('General', 'title') : cell.bold ? styles.style('General', 'bold') : 0;
-      xml += inlineStringCell(ref, neutraliseFormula(cell.text), style);
-    } else if ('int' in cell) {
-      xml += numberCell(ref, cell.int, styles.style('#,##0'));
-    } else if ('money' in cell) {
-      xml += numberCell(ref, formatMoney(cell.money, cell.currency), styles.money(cell.currency));
-    } else {
-      xml += numberCell(ref, time.excelSerial(cell.at), styles.style(DATE_TIME_FORMAT));
-    }
-  });
-  return xml;
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 // ---------------------------------------------------------------- CSV
 
 export interface SummaryCsvRow {
@@ -233,6 +116,7 @@ export function summaryCsvRows(data: SummaryData, time: LocalTime): SummaryCsvRo
     rows.push({ section, item, currency: null, count: null, amount: null, value, ...extra });
   };
   fact('report', 'period', data.period.label);
+  fact('report', 'title', packTitle(data.period));
   fact('report', 'first_day', data.period.firstDay);
   fact('report', 'last_day', data.period.lastDay);
   fact('report', 'time_zone', data.period.zone);
@@ -246,7 +130,8 @@ export function summaryCsvRows(data: SummaryData, time: LocalTime): SummaryCsvRo
     for (const s of REPORT_STATUSES) {
       fact('status', s, null, { currency: t.currency, count: t.byStatus[s].count, amount: t.byStatus[s].amount });
     }
-    fact('status', 'total', null, { currency: t.currency, count: t.total.count, amount: t.total.amount });
+    // Every status added up: money paid is the `succeeded` row.
+    fact('status', ALL_STATUSES, null, { currency: t.currency, count: t.total.count, amount: t.total.amount });
   }
   for (const o of data.outcomes) fact('reconciliation', o.outcome, null, { currency: o.currency, count: o.count, amount: o.amount });
   for (const b of data.balances) {

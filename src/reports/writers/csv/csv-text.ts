@@ -10,15 +10,25 @@
  */
 import Papa from 'papaparse';
 
-const OPTIONS: Papa.UnparseConfig = { newline: '\r\n', header: false, quotes: false, escapeFormulae: false };
+export interface CsvOptions {
+  /** Start the file with a UTF-8 byte-order mark (Excel on Windows then reads it as UTF-8). */
+  bom: boolean;
+  /** `;` for spreadsheets whose list separator is a semicolon. */
+  delimiter: ',' | ';';
+}
+
+export const DEFAULT_CSV_OPTIONS: CsvOptions = Object.freeze({ bom: false, delimiter: ',' });
+
+const OPTIONS: Papa.UnparseConfig = { newline: '\r\n', header: false, quotes: false, escapeFormulae: false, delimiter: ',' };
+const SEMICOLON: Papa.UnparseConfig = { ...OPTIONS, delimiter: ';' };
 
 /** One record (`\r\n` included). */
-export function csvLine(fields: readonly string[]): string {
-  return csvText([fields]);
+export function csvLine(fields: readonly string[], delimiter: CsvOptions['delimiter'] = ','): string {
+  return csvText([fields], delimiter);
 }
 
 /** Records, one after the other, each ending with `\r\n`. */
-export function csvText(records: readonly (readonly string[])[]): string {
+export function csvText(records: readonly (readonly string[])[], delimiter: CsvOptions['delimiter'] = ','): string {
   if (records.length === 0) return '';
-  return `${Papa.unparse(records as string[][], OPTIONS)}\r\n`;
+  return `${Papa.unparse(records as string[][], delimiter === ';' ? SEMICOLON : OPTIONS)}\r\n`;
 }

@@ -10,9 +10,10 @@ import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { RuntimeFailure } from '../../../shared/errors.js';
 import { startModuleWorker } from '../../../shared/worker-thread.js';
+import { type CsvOptions, DEFAULT_CSV_OPTIONS } from './csv-text.js';
 
 export type CsvWorkerRequest =
-  | { op: 'open'; seq: number; file: number; path: string; header: string[] }
+  | { op: 'open'; seq: number; file: number; path: string; header: string[]; options: CsvOptions }
   | { op: 'write'; seq: number; file: number; records: string }
   | { op: 'close'; seq: number; file: number };
 
@@ -59,9 +60,9 @@ export class CsvWorker {
   }
 
   /** Starts a CSV file with its header row. */
-  open(path: string, header: readonly string[]): CsvWorkerFile {
+  open(path: string, header: readonly string[], options: CsvOptions = DEFAULT_CSV_OPTIONS): CsvWorkerFile {
     const file = ++this.#files;
-    const opened = this.#send({ op: 'open', seq: ++this.#seq, file, path, header: [...header] });
+    const opened = this.#send({ op: 'open', seq: ++this.#seq, file, path, header: [...header], options: { ...options } });
     this.#track(opened);
     return {
       write: (records) => this.#write(file, records),

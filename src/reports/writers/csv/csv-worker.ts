@@ -20,7 +20,7 @@ let queue: Promise<void> = Promise.resolve();
 async function handle(request: CsvWorkerRequest): Promise<void> {
   switch (request.op) {
     case 'open':
-      files.set(request.file, { writer: new CsvFileWriter(request.path, request.header), path: request.path });
+      files.set(request.file, { writer: new CsvFileWriter(request.path, request.header, request.options), path: request.path });
       return;
     case 'write': {
       const file = files.get(request.file);

@@ -8,6 +8,7 @@ import { currencyExponent } from '../../../shared/currencies.js';
 import { escapeXml } from './xlsx-xml.js';
 
 type Font = 'normal' | 'bold' | 'title';
+type Wrap = false | 'top' | 'bottom';
 const FONTS: readonly Font[] = ['normal', 'bold', 'title'];
 
 /** Built-in number formats Excel knows by ID. */
@@ -28,21 +29,29 @@ export function moneyFormat(currency: string): string {
   return `#,##0${exponent > 0 ? `.${'0'.repeat(exponent)}` : ''} "${code}"`;
 }
 
+export type { Font as XlsxFont };
+
 export class XlsxStyles {
   readonly #formats = new Map<string, number>();
-  readonly #xfs: { numFmtId: number; font: number }[] = [{ numFmtId: 0, font: 0 }];
-  readonly #xfIndex = new Map<string, number>([['0:0', 0]]);
+  readonly #xfs: { numFmtId: number; font: number; quotePrefix: boolean; wrap: Wrap }[] = [{ numFmtId: 0, font: 0, quotePrefix: false, wrap: false }];
+  readonly #xfIndex = new Map<string, number>([['0:0:false:false', 0]]);
   readonly #money = new Map<string, number>();
 
-  /** Style index for a number format and font. */
-  style(format: string, font: Font = 'normal'): number {
+  /**
+   * Style index for a number format and font; `quotePrefix`: the cell's text
+   * stays text when a user edits it (what a typed leading `'` does, without
+   * an apostrophe in the value); `wrap`: long text wraps inside its column
+   * (aligned to the cell's top or bottom) instead of running on to the right
+   * across the printed page.
+   */
+  style(format: string, font: Font = 'normal', quotePrefix = false, wrap: Wrap = false): number {
     const numFmtId = this.#formatId(format);
     const fontId = FONTS.indexOf(font);
-    const key = `${numFmtId}:${fontId}`;
+    const key = `${numFmtId}:${fontId}:${quotePrefix}:${wrap}`;
     let index = this.#xfIndex.get(key);
     if (index === undefined) {
       index = this.#xfs.length;
-      this.#xfs.push({ numFmtId, font: fontId });
+      this.#xfs.push({ numFmtId, font: fontId, quotePrefix, wrap });
       this.#xfIndex.set(key, index);
     }
     return index;
@@ -78,7 +87,7 @@ export class XlsxStyles {
     );
     const xfs = this.#xfs.map(
       (xf) =>
-        `<xf numFmtId="${xf.numFmtId}" fontId="${xf.font}" fillId="0" borderId="0" xfId="0"${xf.numFmtId ? ' applyNumberFormat="1"' : ''}${xf.font ? ' applyFont="1"' : ''}/>`,
+        `<xf numFmtId="${xf.numFmtId}" fontId="${xf.font}" fillId="0" borderId="0" xfId="0"${xf.numFmtId ? ' applyNumberFormat="1"' : ''}${xf.font ? ' applyFont="1"' : ''}${xf.quotePrefix ? ' quotePrefix="1"' : ''}${xf.wrap ? ` applyAlignment="1"><alignment vertical="${xf.wrap}" wrapText="1"/></xf>` : '/>'}`,
     );
     return (
       '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +

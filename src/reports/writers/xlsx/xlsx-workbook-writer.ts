@@ -16,7 +16,7 @@ import { PassThrough } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { StreamSink } from '../stream-sink.js';
 import { XlsxStyles } from './xlsx-styles.js';
-import { escapeXml, quoteSheetName } from './xlsx-xml.js';
+import { escapeCellText, escapeXml, quoteSheetName, textElement } from './xlsx-xml.js';
 
 const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const REL_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
@@ -27,6 +27,16 @@ export interface SheetLayout {
   widths: readonly number[];
   /** Rows kept in view while scrolling (the header row: 1). */
   frozenRows?: number;
+  /** How the sheet prints; without it, the reader's defaults. */
+  print?: PrintSetup;
+}
+
+/** Landscape, A4, fit to the page's width, with a footer "<sheet>  <footer>  Page N of M". */
+export interface PrintSetup {
+  /** The footer's middle part (e.g. the period). */
+  footer: string;
+  /** Rows repeated at the top of every printed page (the header row: 1). */
+  repeatRows?: number;
 }
 
 export interface WorkbookWriterOptions {
@@ -39,6 +49,7 @@ export interface WorkbookWriterOptions {
 interface SheetEntry {
   name: string;
   autoFilter: string | undefined;
+  repeatRows: number;
 }
 
 /**
@@ -87,7 +98,7 @@ export class SharedStrings {
   }
 
   toXml(): string {
-    const items = [...this.#index.keys()].map((t) => `<si><t xml:space="preserve">${escapeXml(t)}</t></si>`).join('');
+    const items = [...this.#index.keys()].map((t) => `<si>${textElement(escapeCellText(t))}</si>`).join('');
     return `${XML_HEAD}<sst xmlns="${MAIN_NS}" count="${this.#uses}" uniqueCount="${this.#index.size}">${items}</sst>`;
   }
 }
@@ -132,7 +143,7 @@ export class XlsxWorkbookWriter {
     if (this.#failure) throw this.#failure;
     if (this.#current && !this.#current.closed) throw new Error(`sheet ${this.#current.name} is still open`);
     const index = this.#sheets.length + 1;
-    const entry: SheetEntry = { name, autoFilter: undefined };
+    const entry: SheetEntry = { name, autoFilter: undefined, repeatRows: layout.print?.repeatRows ?? 0 };
     this.#sheets.push(entry);
     const stream = new PassThrough({ highWaterMark: BATCH_BYTES });
     this.#zip.addReadStream(stream, `xl/worksheets/sheet${index}.xml`, {
@@ -198,11 +209,14 @@ export class XlsxWorkbookWriter {
       .map((s, i) => `<sheet name="${escapeXml(s.name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`)
       .join('');
     // Excel keeps each sheet's filter range in a hidden defined name; without it the filter still works but Excel repairs silently.
+    // Print titles (rows repeated on every page) are a defined name too.
     const filters = this.#sheets
-      .map((s, i) =>
-        s.autoFilter
-          ? `<definedName name="_xlnm._FilterDatabase" localSheetId="${i}" hidden="1">${escapeXml(quoteSheetName(s.name))}!${absoluteRef(s.autoFilter)}</definedName>`
-          : '',
+      .map(
+        (s, i) =>
+          (s.autoFilter
+            ? `<definedName name="_xlnm._FilterDatabase" localSheetId="${i}" hidden="1">${escapeXml(quoteSheetName(s.name))}!${absoluteRef(s.autoFilter)}</definedName>`
+            : '') +
+          (s.repeatRows > 0 ? `<definedName name="_xlnm.Print_Titles" localSheetId="${i}">${escapeXml(quoteSheetName(s.name))}!$1:$${s.repeatRows}</definedName>` : ''),
       )
       .join('');
     return (
@@ -240,6 +254,7 @@ export class XlsxSheetWriter {
   readonly name: string;
   readonly sink: StreamSink;
   readonly #setAutoFilter: (ref: string) => void;
+  readonly #print: PrintSetup | undefined;
   #rows = 0;
   // Rows are encoded straight into a batch buffer (no joined string, no second copy).
   #batch = Buffer.allocUnsafe(BATCH_BYTES);
@@ -250,6 +265,7 @@ export class XlsxSheetWriter {
     this.name = name;
     this.sink = sink;
     this.#setAutoFilter = setAutoFilter;
+    this.#print = layout.print;
     const frozen = layout.frozenRows ?? 0;
     const pane =
       frozen > 0
@@ -262,6 +278,9 @@ export class XlsxSheetWriter {
     // The sheet head always fits the empty batch: nothing to wait for.
     void this.#push(
       `${XML_HEAD}<worksheet xmlns="${MAIN_NS}" xmlns:r="${REL_NS}">` +
+        // CT_Worksheet is a sequence: sheetPr, sheetViews, sheetFormatPr, cols, sheetData, ..., autoFilter, ...,
+        // pageMargins, pageSetup, headerFooter, rowBreaks, ..., ignoredErrors. Readers reject other orders.
+        (layout.print ? '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' : '') +
         `<sheetViews><sheetView${selected ? ' tabSelected="1"' : ''} workbookViewId="0">${pane}</sheetView></sheetViews>` +
         '<sheetFormatPr defaultRowHeight="15"/>' +
         (cols ? `<cols>${cols}</cols>` : '') +
@@ -282,10 +301,12 @@ export class XlsxSheetWriter {
    * Adds one row. `cells` is the row's cell XML, built with the row number
    * `rowCount + 1` (see `xlsx-xml.ts`). Returns a promise to await only when
    * a batch was handed to the zip stream (back-pressure); most rows return
-   * nothing, which saves a million awaits on a big sheet.
+   * nothing, which saves a million awaits on a big sheet. `heightPoints`:
+   * a fixed height (a heading wrapped on several lines).
    */
-  addRow(cells: string): Promise<void> | undefined {
+  addRow(cells: string, heightPoints?: number): Promise<void> | undefined {
     this.#rows += 1;
+    if (heightPoints !== undefined) return this.#push(`<row r="${this.#rows}" ht="${heightPoints}" customHeight="1">${cells}</row>`);
     return this.#push(`<row r="${this.#rows}">${cells}</row>`);
   }
 
@@ -295,8 +316,11 @@ export class XlsxSheetWriter {
     return undefined;
   }
 
-  /** Closes the sheet; `autoFilter` is a range such as `A1:N1001`. */
-  async close(options: { autoFilter?: string; ignoreNumbersAsText?: string } = {}): Promise<void> {
+  /**
+   * Closes the sheet; `autoFilter` is a range such as `A1:N1001`; `rowBreaks`
+   * are the rows after which a printed page ends.
+   */
+  async close(options: { autoFilter?: string; ignoreNumbersAsText?: string; rowBreaks?: readonly number[] } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     let tail = '</sheetData>';
@@ -305,6 +329,15 @@ export class XlsxSheetWriter {
       this.#setAutoFilter(options.autoFilter);
     }
     tail += '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>';
+    if (this.#print) {
+      // paperSize 9 is A4; fitToHeight 0: as many pages down as needed.
+      tail += '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>';
+      tail += `<headerFooter><oddFooter>${escapeXml(`&L&A&C${this.#print.footer.replace(/&/g, '&&')}&RPage &P of &N`)}</oddFooter></headerFooter>`;
+    }
+    const breaks = options.rowBreaks ?? [];
+    if (breaks.length > 0) {
+      tail += `<rowBreaks count="${breaks.length}" manualBreakCount="${breaks.length}">${breaks.map((r) => `<brk id="${r}" max="16383" man="1"/>`).join('')}</rowBreaks>`;
+    }
     // IDs are text on purpose; do not flag every one of them as "number stored as text".
     if (options.ignoreNumbersAsText) {
       tail += `<ignoredErrors><ignoredError sqref="${options.ignoreNumbersAsText}" numberStoredAsText="1"/></ignoredErrors>`;

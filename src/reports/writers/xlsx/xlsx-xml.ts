@@ -4,8 +4,6 @@
  * plain values.
  */
 
-/** Excel's limit on the characters of one cell. */
-export const MAX_CELL_CHARS = 32_767;
 /** Excel's limit on rows per sheet. */
 export const MAX_SHEET_ROWS = 1_048_576;
 
@@ -45,16 +43,26 @@ export function columnLetters(index: number): string {
   return letters;
 }
 
-/** Text longer than a cell holds is cut, and says so. */
-export function fitCell(text: string): string {
-  return text.length <= MAX_CELL_CHARS ? text : `${text.slice(0, MAX_CELL_CHARS - 14)} …(truncated)`;
+const OOXML_ESCAPE = /_(x[0-9A-Fa-f]{4}_)/g;
+
+/**
+ * Cell text (already normalised, `cell-text.ts`) as the body of a `<t>`:
+ * XML-escaped, and a literal `_xHHHH_` written as `_x005F_xHHHH_`, because
+ * readers decode `_xHHHH_` as the character HHHH.
+ */
+export function escapeCellText(text: string): string {
+  return escapeXml(text.includes('_x') ? text.replace(OOXML_ESCAPE, '_x005F_$1') : text);
 }
 
-/** An inline string cell (no shared-strings table: memory stays flat however many rows). */
-export function inlineStringCell(ref: string, text: string, style: number): string {
-  const body = escapeXml(fitCell(text));
+/** `<t>` with `xml:space="preserve"` when the escaped body starts or ends with whitespace. */
+export function textElement(body: string): string {
   const space = body.length > 0 && (body.charCodeAt(0) <= 32 || body.charCodeAt(body.length - 1) <= 32) ? ' xml:space="preserve"' : '';
-  return `<c r="${ref}"${style ? ` s="${style}"` : ''} t="inlineStr"><is><t${space}>${body}</t></is></c>`;
+  return `<t${space}>${body}</t>`;
+}
+
+/** An inline string cell of normalised text (no shared-strings table: memory stays flat however many rows). */
+export function inlineStringCell(ref: string, text: string, style: number): string {
+  return `<c r="${ref}"${style ? ` s="${style}"` : ''} t="inlineStr"><is>${textElement(escapeCellText(text))}</is></c>`;
 }
 
 /** A cell showing entry `index` of the shared-strings table. */
