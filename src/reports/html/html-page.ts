@@ -7,6 +7,7 @@
  * back without parsing a locale's number format.
  */
 import { formatMoney, toMajorNumber } from '../../shared/money.js';
+import { describePeriodWords } from '../report-period.js';
 import { currencyExponent } from '../../shared/currencies.js';
 import type { LocalTime } from '../local-time.js';
 import { REPORT_STATUSES } from '../rows/reconciliation-outcome.js';
@@ -71,7 +72,8 @@ export class LocaleFormat implements ChartFormat {
 export function renderHtmlReport(data: DashboardData, options: HtmlPageOptions): string {
   const fmt = new LocaleFormat(options.locale);
   const { period, summary } = data;
-  const title = `Payouts, ${periodTitle(period.firstDay, period.lastDay, options.locale)}`;
+  // The workbook's title, so the page and the pack read the same.
+  const title = `Payouts, ${describePeriodWords(period)}`;
   const sections = [
     headline(data, fmt),
     ...data.daily.map((v) => chartFigure(`Paid out per day by remittance purpose, ${v.currency}`, dailyVolumeChart(v, fmt), 'daily-volume', v.currency)),
@@ -104,15 +106,6 @@ ${sections.join('\n')}
 </body>
 </html>
 `;
-}
-
-function periodTitle(firstDay: string, lastDay: string, locale: string): string {
-  const [y, m] = firstDay.split('-').map(Number) as [number, number];
-  const lastOfMonth = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-  if (firstDay.endsWith('-01') && lastDay === lastOfMonth) {
-    return new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(y, m - 1, 1));
-  }
-  return firstDay === lastDay ? firstDay : `${firstDay} to ${lastDay}`;
 }
 
 function headline(data: DashboardData, fmt: LocaleFormat): string {
