@@ -117,13 +117,12 @@ const SAMPLE = new UTCDate(2026, 9, 21, 14, 3, 5);
  * and day (a missing year would silently become 1970).
  */
 export function dateFormatProblem(format: string): string | null {
-  let written: string;
+  let read: Date;
   try {
-    written = formatDate(SAMPLE, format);
+    read = parse(formatDate(SAMPLE, format), format, 0, { in: inUtc });
   } catch (error) {
     return `is not a date-fns format (${(error as Error).message})`;
   }
-  const read = parse(written, format, 0, { in: inUtc });
   if (Number.isNaN(read.getTime())) return 'is a date-fns format that cannot be read back';
   if (read.getUTCFullYear() !== 2026 || read.getUTCMonth() !== 9 || read.getUTCDate() !== 21) {
     return 'must contain a year, a month and a day, e.g. "dd.MM.yyyy HH:mm"';
