@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { requireSmart2PayConfig } from '../../providers/smart2pay/from-config.js';
 import { UsageError } from '../../shared/errors.js';
+import { formatHumanTime } from '../../shared/human-time.js';
 import { formatInstant, parseDateTime, TimeFormatError } from '../../shared/time.js';
 import { type RunSyncResult, runSync } from '../../sync/run-sync.js';
 import { type CliState, commandAction } from '../action.js';
@@ -41,6 +42,7 @@ export function registerSyncCommand(program: Command, state: CliState): void {
           throw new UsageError('--since must be before --until');
         }
         const ledger = await ctx.ledger();
+        const zone = ctx.config.timezone;
         const progress = new ProgressLine(ctx.io);
         let run: RunSyncResult;
         try {
@@ -56,7 +58,7 @@ export function registerSyncCommand(program: Command, state: CliState): void {
               progress.update(() => {
                 const seconds = p.elapsedMs / 1000;
                 const rate = seconds > 0 ? Math.round(p.fetched / seconds) : 0;
-                return `sync: ${count(p.windows)} windows, ${count(p.fetched)} payouts, ${count(rate)}/s, at ${formatInstant(p.reached)}`;
+                return `sync: ${count(p.windows)} windows, ${count(p.fetched)} payouts, ${count(rate)}/s, at ${formatHumanTime(p.reached, zone)}`;
               }),
           });
         } finally {
@@ -82,12 +84,12 @@ export function registerSyncCommand(program: Command, state: CliState): void {
           durationMs,
         };
         const lines = [
-          `synced ${count(synced.fetched)} payouts from ${formatInstant(synced.from)} to ${formatInstant(synced.to)}: ` +
+          `synced ${count(synced.fetched)} payouts from ${formatHumanTime(synced.from, zone)} to ${formatHumanTime(synced.to, zone)}: ` +
             `${count(synced.inserted)} new, ${count(synced.updated)} updated, ${count(synced.unchanged)} unchanged ` +
             `(${count(synced.windows)} windows, ${count(synced.requests)} requests, ${(durationMs / 1000).toFixed(1)} s)`,
           synced.watermark === null
             ? 'watermark: not set (this walk does not join the synced past)'
-            : `watermark: ${formatInstant(synced.watermark)} (every payout created before it is in the ledger)`,
+            : `watermark: ${formatHumanTime(synced.watermark, zone)} (every payout created before it is in the ledger)`,
         ];
         if (polled) {
           lines.push(
