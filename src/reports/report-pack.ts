@@ -54,6 +54,17 @@ export interface ReportPackOptions {
   compressionLevel?: number;
   /** Rows per sheet before a section continues on "<name> (2)" (Excel's limit; lowered in tests). */
   maxSheetRows?: number;
+  /** Called as sections start and rows are written (for a progress line). */
+  onProgress?: (progress: ReportProgress) => void;
+}
+
+/** The section being written (`section` of `sections`), its rows so far, and the payouts expected when known. */
+export interface ReportProgress {
+  sheet: string;
+  section: number;
+  sections: number;
+  rows: number;
+  payouts: number | null;
 }
 
 export interface ReportPackResult {
@@ -94,11 +105,12 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
         time,
         ...(options.chunkRows ? { chunkRows: options.chunkRows } : workbook ? { payoutChunkRows: XLSX_PAYOUT_CHUNK_ROWS } : {}),
       };
-      const writer = new SectionWriter(workbook, csvTemp, csvWorker, time, options.maxSheetRows ?? MAX_SHEET_ROWS, log);
+      const writer = new SectionWriter(workbook, csvTemp, csvWorker, time, options.maxSheetRows ?? MAX_SHEET_ROWS, log, options.onProgress);
       let collected: Awaited<ReturnType<typeof collectSummary>>;
       if (workbook) {
         // The Summary is the workbook's first sheet: its totals come first, from the GROUP BY.
         collected = await collectSummary(snapshot.db, period, options.now);
+        writer.expectPayouts(collected.summary.payouts);
         await writeSummarySheet(workbook, collected.summary, time);
         if (csvTemp) await writer.write(summaryCsvTable(collected.summary, time), 'csv');
         await writer.write(byPurposeTable(collected.purposeTotals));
@@ -166,14 +178,30 @@ class SectionWriter {
   readonly #time: LocalTime;
   readonly #maxRows: number;
   readonly #log: Logger;
+  readonly #onProgress: ((progress: ReportProgress) => void) | undefined;
+  #payouts: number | null = null;
 
-  constructor(workbook: XlsxWorkbookWriter | null, csvDir: string | null, csvWorker: CsvWorker | null, time: LocalTime, maxRows: number, log: Logger) {
+  constructor(
+    workbook: XlsxWorkbookWriter | null,
+    csvDir: string | null,
+    csvWorker: CsvWorker | null,
+    time: LocalTime,
+    maxRows: number,
+    log: Logger,
+    onProgress?: (progress: ReportProgress) => void,
+  ) {
+    this.#onProgress = onProgress;
     this.#workbook = workbook;
     this.#csvDir = csvDir;
     this.#csvWorker = csvWorker;
     this.#time = time;
     this.#maxRows = maxRows;
     this.#log = log;
+  }
+
+  /** The payout rows the Payouts section will hold (known before it when the workbook's Summary came first). */
+  expectPayouts(payouts: number): void {
+    this.#payouts = payouts;
   }
 
   async write<R>(table: ReportTable<R>, only?: 'csv'): Promise<void> {
@@ -188,6 +216,9 @@ class SectionWriter {
     let part = 1;
     let sheet = wb ? startTableSheet(wb, table.sheet, columns) : null;
     let rows = 0;
+    const progress = (): void =>
+      this.#onProgress?.({ sheet: table.sheet, section: CSV_FILES.indexOf(table.csvFile as (typeof CSV_FILES)[number]) + 1, sections: CSV_FILES.length, rows, payouts: this.#payouts });
+    progress();
     for await (const chunk of table.rows()) {
       if (sheet && wb && encode) {
         for (const row of chunk) {
@@ -202,6 +233,7 @@ class SectionWriter {
       }
       if (csv && record) await csv.write(chunk.map(record));
       rows += chunk.length;
+      progress();
       if (rows % 100_000 < chunk.length && rows >= 100_000) this.#log.debug(`${table.sheet}: ${rows} rows`);
     }
     if (sheet) await closeTableSheet(sheet, columns.length);

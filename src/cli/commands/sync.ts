@@ -5,7 +5,7 @@ import { formatHumanTime } from '../../shared/human-time.js';
 import { formatInstant, parseDateTime, TimeFormatError } from '../../shared/time.js';
 import { type RunSyncResult, runSync } from '../../sync/run-sync.js';
 import { type CliState, commandAction } from '../action.js';
-import { ProgressLine } from '../progress.js';
+import { count, ProgressLine, rateAndEta } from '../progress.js';
 
 interface SyncOptions extends Record<string, unknown> {
   since?: string;
@@ -24,8 +24,6 @@ export function parseInstantOption(name: string, text: string | undefined, zone:
   }
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
-
 export function registerSyncCommand(program: Command, state: CliState): void {
   program
     .command('sync')
@@ -43,7 +41,7 @@ export function registerSyncCommand(program: Command, state: CliState): void {
         }
         const ledger = await ctx.ledger();
         const zone = ctx.config.timezone;
-        const progress = new ProgressLine(ctx.io);
+        const progress = ProgressLine.of(ctx);
         let run: RunSyncResult;
         try {
           run = await runSync({
@@ -55,11 +53,9 @@ export function registerSyncCommand(program: Command, state: CliState): void {
             until,
             poll: options.poll,
             onProgress: (p) =>
-              progress.update(() => {
-                const seconds = p.elapsedMs / 1000;
-                const rate = seconds > 0 ? Math.round(p.fetched / seconds) : 0;
-                return `sync: ${count(p.windows)} windows, ${count(p.fetched)} payouts, ${count(rate)}/s, at ${formatHumanTime(p.reached, zone)}`;
-              }),
+              progress.update(
+                () => `sync: ${count(p.windows)} windows, ${count(p.fetched)} payouts, ${rateAndEta(p.fetched, p.elapsedMs)}, at ${formatHumanTime(p.reached, zone)}`,
+              ),
           });
         } finally {
           progress.clear();

@@ -23,7 +23,7 @@ export interface DateFormatOptions {
   timezone: string;
 }
 
-const inUtc = (value: Date | number | string): UTCDate => new UTCDate(value as number);
+const inUtc = (value: Date | number | string): UTCDate => new UTCDate(value);
 
 /** True when the format has an offset token outside quoted text (`'T'`). */
 function carriesOffset(format: string): boolean {
