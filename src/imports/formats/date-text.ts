@@ -14,7 +14,7 @@
 import { UTCDate } from '@date-fns/utc';
 import { format as formatDate } from 'date-fns/format';
 import { parse } from 'date-fns/parse';
-import { type Instant, parseDateTime, TimeFormatError, wallClockToInstant } from '../../shared/time.js';
+import { type Instant, instantToWallClock, parseDateTime, TimeFormatError, wallClockToInstant } from '../../shared/time.js';
 
 export interface DateFormatOptions {
   /** date-fns format strings; empty: ISO 8601 and `YYYY-MM-DD HH:MM:SS` only. */
@@ -97,16 +97,9 @@ export class DateTextReader {
   }
 }
 
+/** The fields of a zone-less wall clock held as a UTC date (date-fns' UTCDate, exceljs' date cells). */
 function wallClockOf(date: Date) {
-  return {
-    year: date.getUTCFullYear(),
-    month: date.getUTCMonth() + 1,
-    day: date.getUTCDate(),
-    hour: date.getUTCHours(),
-    minute: date.getUTCMinutes(),
-    second: date.getUTCSeconds(),
-    millisecond: date.getUTCMilliseconds(),
-  };
+  return instantToWallClock(date.getTime(), 'UTC');
 }
 
 const SAMPLE = new UTCDate(2026, 9, 21, 14, 3, 5);
