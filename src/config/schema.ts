@@ -9,6 +9,7 @@ import { alertsSection } from './sections/alerts.js';
 import { daemonSection } from './sections/daemon.js';
 import { databaseSection } from './sections/database.js';
 import { filesSection } from './sections/files.js';
+import { fileFormatSection } from './sections/file-formats.js';
 import { internalRecordsSection } from './sections/internal-records.js';
 import { matchingSection } from './sections/matching.js';
 import { reportsSection } from './sections/reports.js';
@@ -24,6 +25,8 @@ export const configSchema = z.strictObject({
   smart2pay: smart2paySection.optional(),
   smartglocal: smartglocalSection.optional(),
   internalRecords: internalRecordsSection,
+  /** How `import --kind topups` reads numbers and dates. */
+  topups: fileFormatSection(),
   matching: matchingSection,
   alerts: alertsSection,
   reports: reportsSection,

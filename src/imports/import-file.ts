@@ -63,6 +63,11 @@ export class RowCheck {
     return index < 0 ? '' : (this.row.cells[index] ?? '').trim();
   }
 
+  /** The cell's typed value (XLSX numbers and dates), if any. */
+  typed(index: number): number | Date | undefined {
+    return index < 0 ? undefined : this.row.typed?.[index];
+  }
+
   fail(field: string, message: string): void {
     this.problems.add({ row: this.row.rowNumber, field, message });
     this.ok = false;

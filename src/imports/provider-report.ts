@@ -25,12 +25,13 @@ import { fromJson, toJson } from '../ledger/mapping.js';
 import type { LedgerDatabase } from '../ledger/schema.js';
 import { explainEarlierIncrease } from '../monitoring/late-credits.js';
 import { loadSuspectedPayout, recordRefundEvidence } from '../monitoring/refund-suspicions.js';
-import { currencyExponent, isKnownCurrency, normalizeCurrency } from '../shared/currencies.js';
+import { isKnownCurrency, normalizeCurrency } from '../shared/currencies.js';
 import { InputError } from '../shared/errors.js';
-import { formatMoney, MoneyFormatError, parseMoney } from '../shared/money.js';
-import { formatInstant, type Instant, parseDateTime } from '../shared/time.js';
+import { formatMoney, MoneyFormatError } from '../shared/money.js';
+import { formatInstant, type Instant } from '../shared/time.js';
+import { CellReader, type FileFormats, PLAIN_FORMATS } from './formats/cell-reader.js';
 import { checkRows, type FileMovement, newMovements, openImportFile, recordImport } from './import-file.js';
-import { findColumn, type TabularFormat } from './tabular/tabular-file.js';
+import { findColumn } from './tabular/tabular-file.js';
 import { clipValue } from '../shared/redact.js';
 
 export type RefundAmountColumn = 'paymentLocalAmount' | 'grossLocalAmount';
@@ -40,6 +41,8 @@ export interface ProviderReportImportOptions {
   /** Zone of `finishedAt` / `transactionDate` (config `smartglocal.report.timezone`). */
   timezone: string;
   refundAmountColumn: RefundAmountColumn;
+  /** How the report writes amounts and dates (config `smartglocal.report`; default: plain). */
+  formats?: FileFormats;
   /** Config `alerts.topupWindowDays`: how far a reported refund may be from the balance increase it explains. */
   creditWindowDays: number;
   sheet?: string | undefined;
@@ -77,20 +80,6 @@ interface ReportRefund extends FileMovement {
   metadata: string | null;
   rrn: string | null;
   amounts: Record<string, string>;
-}
-
-/**
- * A decimal cell as text. XLSX number cells may carry binary noise
- * (`12.300000000000001`): rounded to the currency's decimals when the noise
- * is far below a minor unit, so a number typed as 12.30 reads as 12.30.
- */
-function decimalText(text: string, currency: string, format: TabularFormat): string {
-  if (format !== 'xlsx' || !/^-?\d+\.\d+(e-?\d+)?$/i.test(text)) return text;
-  const exponent = currencyExponent(currency);
-  const scaled = Number(text) * 10 ** exponent;
-  const rounded = Math.round(scaled);
-  if (Math.abs(scaled - rounded) > 1e-6) return text;
-  return (rounded / 10 ** exponent).toFixed(exponent);
 }
 
 /** The merchant transaction ID in `paymentSessionMerchantMetadata`: the text itself, or a known key of a JSON object. */
@@ -141,6 +130,7 @@ export async function importProviderReport(ledger: Ledger, file: string, options
   const refunds: ReportRefund[] = [];
   const firstRows = new Map<string, number>();
   let advices = 0;
+  const read = new CellReader(options.formats ?? PLAIN_FORMATS, options.timezone);
   const rows = await checkRows(input, (row) => {
     const cell = (column: string): string => row.cell(at(column));
     const operationId = cell('operationId');
@@ -149,7 +139,7 @@ export async function importProviderReport(ledger: Ledger, file: string, options
     if (type !== 'advice' && type !== 'refund') row.fail('typeOfPayment', `"${clipValue(cell('typeOfPayment'))}" is neither Advice nor Refund`);
     let occurredAt = 0;
     try {
-      occurredAt = parseDateTime(cell('finishedAt'), options.timezone);
+      occurredAt = read.instant(cell('finishedAt'), row.typed(at('finishedAt')));
     } catch (error) {
       row.fail('finishedAt', (error as Error).message);
     }
@@ -160,10 +150,10 @@ export async function importProviderReport(ledger: Ledger, file: string, options
       row.fail('currency', `"${clipValue(cell('currency'))}" is not an ISO 4217 currency code`);
     } else {
       for (const column of AMOUNT_COLUMNS) {
-        const text = decimalText(cell(column), currency, tabular.format);
+        const text = cell(column);
         if (text === '' && column !== options.refundAmountColumn) continue;
         try {
-          const minor = parseMoney(text, currency);
+          const minor = read.amount(text, row.typed(at(column)), currency);
           amounts[column] = formatMoney(minor, currency);
           if (column === options.refundAmountColumn) refundAmount = Math.abs(minor);
         } catch (error) {

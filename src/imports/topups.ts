@@ -4,10 +4,11 @@
  * or JSON Lines. Each becomes a `balance_movements` row of kind `topup`, so
  * the refund monitor does not mistake the money for a refund.
  *
- * - `date`: ISO 8601 with a zone, or `YYYY-MM-DD[ HH:MM[:SS]]` in the
- *   configured `timezone` (the day treasury sent the wire is enough: the
+ * - `date`: ISO 8601 with a zone, `YYYY-MM-DD[ HH:MM[:SS]]` or one of
+ *   `topups.dateFormats`, in the configured `timezone` (the day treasury sent the wire is enough: the
  *   monitor looks for it on the balance up to `alerts.topupWindowDays` later);
- * - `amount`: positive decimal in major units (`25000.00`);
+ * - `amount`: positive decimal in major units (`25000.00`, or as
+ *   `topups.thousandsSeparator`/`decimalSeparator` say);
  * - `reference`: the bank reference, unique: importing the same top-up again
  *   changes nothing; the same reference with another date, currency or
  *   amount is an error.
@@ -19,8 +20,9 @@ import { toJson } from '../ledger/mapping.js';
 import { explainEarlierIncrease } from '../monitoring/late-credits.js';
 import { isKnownCurrency, normalizeCurrency } from '../shared/currencies.js';
 import { InputError } from '../shared/errors.js';
-import { formatMoney, parseMoney } from '../shared/money.js';
-import { formatInstant, type Instant, parseDateTime } from '../shared/time.js';
+import { formatMoney } from '../shared/money.js';
+import { formatInstant, type Instant } from '../shared/time.js';
+import { CellReader, type FileFormats, PLAIN_FORMATS } from './formats/cell-reader.js';
 import { checkRows, newMovements, openImportFile, recordImport } from './import-file.js';
 import { findColumn } from './tabular/tabular-file.js';
 import { clipValue } from '../shared/redact.js';
@@ -30,6 +32,8 @@ export interface TopupImportOptions {
   displayName?: string;
   /** Zone of dates without one (config `timezone`). */
   timezone: string;
+  /** How the file writes amounts and dates (config `topups`; default: plain). */
+  formats?: FileFormats;
   /** How long after its date a top-up may reach the balance (config `alerts.topupWindowDays`). */
   topupWindowDays: number;
   sheet?: string | undefined;
@@ -73,6 +77,7 @@ export async function importTopups(ledger: Ledger, file: string, options: TopupI
   const [dateAt, currencyAt, amountAt, referenceAt] = indexes as [number, number, number, number];
   const topups: Topup[] = [];
   const firstRows = new Map<string, number>();
+  const read = new CellReader(options.formats ?? PLAIN_FORMATS, options.timezone);
   const rows = await checkRows(input, (row) => {
     const reference = row.cell(referenceAt);
     if (reference === '') row.fail('reference', 'is empty');
@@ -82,7 +87,7 @@ export async function importTopups(ledger: Ledger, file: string, options: TopupI
     let amount = 0;
     if (isKnownCurrency(currency)) {
       try {
-        amount = parseMoney(row.cell(amountAt), currency);
+        amount = read.amount(row.cell(amountAt), row.typed(amountAt), currency);
         if (amount <= 0) row.fail('amount', `"${clipValue(row.cell(amountAt))}" must be positive`);
       } catch (error) {
         row.fail('amount', (error as Error).message);
@@ -90,7 +95,7 @@ export async function importTopups(ledger: Ledger, file: string, options: TopupI
     }
     let occurredAt = 0;
     try {
-      occurredAt = parseDateTime(row.cell(dateAt), options.timezone);
+      occurredAt = read.instant(row.cell(dateAt), row.typed(dateAt));
     } catch (error) {
       row.fail('date', (error as Error).message);
     }

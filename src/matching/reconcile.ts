@@ -60,7 +60,22 @@ export interface ReconcileOptions {
   log?: Logger | undefined;
   /** Checked between steps and batches: an aborted run throws, and its transaction rolls back (the daemon's shutdown, a lost lease). */
   signal?: AbortSignal | undefined;
+  /** Called as each step of the run starts (for a progress line). */
+  onProgress?: ((progress: ReconcileProgress) => void) | undefined;
 }
+
+/** Where a run is: the step starting (`done` steps of `steps` behind it) and what it found so far. */
+export interface ReconcileProgress {
+  step: string;
+  done: number;
+  steps: number;
+  matched: number;
+  /** Payouts and records left for the tolerance pass, once known. */
+  leftovers: { payouts: number; records: number } | null;
+}
+
+/** The steps `run` times (reported by `onProgress`). */
+const RUN_STEPS = 6;
 
 export interface ReconcileOutcome {
   runId: number;
@@ -242,7 +257,7 @@ export async function reconcile(ledger: Ledger, options: ReconcileOptions): Prom
     // The run reads through indexes and writes in one pass (see withPageCacheAtMost).
     const result = await ledger.withPageCacheAtMost(RUN_CACHE_KIB, () =>
       ledger.transaction((trx) =>
-        new ReconcileRun(trx, ledger.dialect, runId, startedAt, { since, recordsSince }, period, options.rules, options.log, options.signal).run(),
+        new ReconcileRun(trx, ledger.dialect, runId, startedAt, { since, recordsSince }, period, options.rules, options.log, options.signal, options.onProgress).run(),
       ),
     );
     const durationMs = options.clock() - startedAt;
@@ -300,6 +315,7 @@ class ReconcileRun {
   readonly #rules: MatchingRules;
   readonly #log: Logger | undefined;
   readonly #signal: AbortSignal | undefined;
+  readonly #onProgress: ((progress: ReconcileProgress) => void) | undefined;
   /** The exception (ID) of every condition raised by this run, to tell which open exceptions went away (numbers: a fraction of the fingerprints' memory). */
   readonly #raised = new Set<number>();
   /** The state (kind) each subject got in this run, for closing reasons. */
@@ -319,8 +335,10 @@ class ReconcileRun {
     rules: MatchingRules,
     log: Logger | undefined,
     signal?: AbortSignal,
+    onProgress?: (progress: ReconcileProgress) => void,
   ) {
     this.#signal = signal;
+    this.#onProgress = onProgress;
     this.#db = trx;
     this.#dialect = dialect;
     this.#runId = runId;
@@ -339,8 +357,11 @@ class ReconcileRun {
   }
 
   async run(): Promise<Omit<ReconcileOutcome, 'runId' | 'period' | 'durationMs'>> {
+    const progress: ReconcileProgress = { step: '', done: 0, steps: RUN_STEPS, matched: 0, leftovers: null };
     const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
       this.#signal?.throwIfAborted();
+      this.#onProgress?.({ ...progress, step, done: Math.min(progress.done, RUN_STEPS - 1) });
+      progress.done += 1;
       const started = performance.now();
       const result = await fn();
       const memory = process.memoryUsage();
@@ -348,14 +369,17 @@ class ReconcileRun {
       return result;
     };
     const byReference = await timed('reference pass', () => this.#referencePass());
+    progress.matched = byReference;
     // The leftovers live only while pass 2 needs them (not while pairs are checked).
     const byTolerance = await (async () => {
       let leftovers = await timed('leftovers loaded', () => this.#loadLeftovers());
       if (await this.#preferLivePayouts(leftovers.payouts)) leftovers = await this.#loadLeftovers();
       const { payouts, records } = leftovers;
       this.#log?.debug('leftovers', { payouts: payouts.length, records: records.length });
+      progress.leftovers = { payouts: payouts.length, records: records.length };
       return timed('tolerance pass and leftovers classified', () => this.#tolerancePassAndLeftovers(payouts, records));
     })();
+    progress.matched += byTolerance;
     await timed('matched pairs checked', () => this.#checkPairs());
     await timed('exceptions raised', () => this.#flush(true));
     const closed = await timed('gone exceptions closed', () => this.#closeGone());

@@ -23,7 +23,9 @@ import { XLSX_PAYOUT_CHUNK_ROWS } from './rows/payout-rows.js';
 import { withReadSnapshot } from './rows/read-snapshot.js';
 import { PayoutTotalsCollector } from './rows/report-aggregates.js';
 import { packName, packTitle, type ReportPeriod } from './report-period.js';
-import { SectionWriter } from './section-writer.js';
+import { type ReportProgress, SectionWriter } from './section-writer.js';
+
+export type { ReportProgress } from './section-writer.js';
 import { balanceTable, byPurposeTable, exceptionsTable, payoutsTable, refundsTable, type SectionSource } from './sections/report-sections.js';
 import type { ReportTable } from './sections/report-table.js';
 import { collectSummary, summaryCsvTable, type SummaryData } from './sections/summary-section.js';
@@ -62,6 +64,8 @@ export interface ReportPackOptions {
   html?: HtmlReportSettings;
   /** CSV byte-order mark and delimiter (`reports.csv`); default RFC 4180: no BOM, comma. */
   csv?: CsvOptions;
+  /** Called as sections start and rows are written (for a progress line). */
+  onProgress?: (progress: ReportProgress) => void;
 }
 
 export interface HtmlReportSettings {
@@ -122,6 +126,7 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
         maxRows: options.maxSheetRows ?? MAX_SHEET_ROWS,
         footer: packTitle(period),
         log,
+        onProgress: options.onProgress,
       });
       if (htmlTemp) {
         // The page's figures come from the same queries as the Summary's, inside the same snapshot.
@@ -133,6 +138,7 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
       if (workbook) {
         // The Summary is the workbook's first sheet: its totals come first, from the GROUP BY.
         collected = await collectSummary(snapshot.db, period, options.now);
+        writer.expectPayouts(collected.summary.payouts);
         await writeSummarySheet(workbook, collected.summary, time);
         if (csvTemp) await writer.write(summaryCsvTable(collected.summary, time), 'csv');
         await writer.write(byPurposeTable(collected.purposeTotals));

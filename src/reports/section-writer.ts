@@ -35,13 +35,33 @@ export interface SectionWriterOptions {
   /** The middle of every sheet's printed footer (the pack's title). */
   footer: string;
   log: Logger;
+  /** Called as each section starts and after each chunk of rows (a progress line). */
+  onProgress?: ((progress: ReportProgress) => void) | undefined;
 }
+
+/** The section being written (`section` of `sections`), its rows so far, and the payouts expected when known. */
+export interface ReportProgress {
+  sheet: string;
+  section: number;
+  sections: number;
+  rows: number;
+  payouts: number | null;
+}
+
+/** The pack's sections in the order a progress line counts them (one CSV file each). */
+const SECTION_FILES: readonly string[] = ['summary.csv', 'by-purpose.csv', 'payouts.csv', 'exceptions.csv', 'refunds.csv', 'balance.csv'];
 
 export class SectionWriter {
   readonly #o: SectionWriterOptions;
+  #payouts: number | null = null;
 
   constructor(options: SectionWriterOptions) {
     this.#o = options;
+  }
+
+  /** The payout rows the Payouts section will hold (known before it when the workbook's Summary came first). */
+  expectPayouts(payouts: number): void {
+    this.#payouts = payouts;
   }
 
   async write<R>(table: ReportTable<R>, only?: 'csv'): Promise<void> {
@@ -57,6 +77,9 @@ export class SectionWriter {
     let part = 1;
     let sheet = wb ? startTableSheet(wb, table.sheet, columns, footer) : null;
     let rows = 0;
+    const progress = (): void =>
+      this.#o.onProgress?.({ sheet: table.sheet, section: SECTION_FILES.indexOf(table.csvFile) + 1, sections: SECTION_FILES.length, rows, payouts: this.#payouts });
+    progress();
     for await (const chunk of table.rows()) {
       if (sheet && wb && encode) {
         for (const row of chunk) {
@@ -71,6 +94,7 @@ export class SectionWriter {
       }
       if (csv && record) await csv.write(chunk.map(record));
       rows += chunk.length;
+      progress();
       if (rows % 100_000 < chunk.length && rows >= 100_000) log.debug(`${table.sheet}: ${rows} rows`);
     }
     if (sheet && wb && encode) {

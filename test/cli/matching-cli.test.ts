@@ -98,6 +98,12 @@ for (const dialect of DIALECTS) {
       const table = await cli('exceptions', '--kind', 'amount_mismatch');
       expect(table.stdout).toMatch(/^id\s+kind\s+status\s+payout\s+internal_id\s+summary$/m);
       expect(table.stdout).toContain('amount 1,234.50 vs 1,243.50 EUR');
+      // Human output shows times in the configured zone; --json keeps UTC ISO 8601.
+      const missing = open.find((e) => e.kind === 'missing_at_provider')!;
+      expect(missing.summary).toMatch(/created \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\)/);
+      const missingTable = await cli('exceptions', '--kind', 'missing_at_provider');
+      expect(missingTable.stdout).toMatch(/created \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)/);
+      expect(missingTable.stdout).not.toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}Z/);
 
       const resolved = await cli('resolve', String(amount.id), '--note', 'bank fee', '--ignore');
       expect(resolved.exitCode).toBe(0);

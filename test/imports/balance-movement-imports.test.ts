@@ -149,7 +149,7 @@ for (const dialect of DIALECTS) {
           '  row 3, finishedAt: "10/11/2026" is not an ISO 8601 date-time or YYYY-MM-DD HH:MM:SS',
           '  row 4, typeOfPayment: "Chargeback" is neither Advice nor Refund',
           '  row 5, operationId: is empty',
-          '  row 5, paymentLocalAmount: "abc" is not a decimal amount (expected digits with an optional "." and decimals)',
+          '  row 5, paymentLocalAmount: "abc" is not a decimal amount (expected digits with an optional "." and decimals, no thousands separators, e.g. 1234.56)',
           '  row 6, paymentLocalAmount: is zero for a Refund',
           '',
         ].join('\n'),

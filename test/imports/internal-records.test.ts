@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { importInternalRecords } from '../../src/imports/internal-records/import-internal-records.js';
 import { internalRecordSchema, validateRecordCells } from '../../src/imports/internal-records/record-schema.js';
+import { PLAIN_FORMATS } from '../../src/imports/formats/cell-reader.js';
 import { InputError } from '../../src/shared/errors.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 import { createTestLedger, DIALECTS, describeDialect, type TestLedger } from '../helpers/dialects.js';
@@ -25,7 +26,7 @@ function csv(lines: string[], name = 'records.csv'): string {
 }
 
 describe('internal record rows', () => {
-  const schema = internalRecordSchema({ timezone: 'Europe/Bucharest', decimalSeparator: '.', reference: 'internal_id' });
+  const schema = internalRecordSchema({ timezone: 'Europe/Bucharest', formats: PLAIN_FORMATS, reference: 'internal_id' });
   const row = (over: Record<string, string> = {}) => ({
     internal_id: 'A-1',
     amount: '1234.50',

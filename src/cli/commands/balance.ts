@@ -5,6 +5,7 @@ import type { BalanceAssessment } from '../../monitoring/balance-conditions.js';
 import { type BalanceMonitorResult, runBalanceCheck } from '../../monitoring/balance-check.js';
 import type { RefundMonitorOutcome } from '../../monitoring/refund-monitor.js';
 import { formatMoney, formatMoneyForDisplay } from '../../shared/money.js';
+import { formatHumanTime, localizeTimes } from '../../shared/human-time.js';
 import { formatInstant } from '../../shared/time.js';
 import { type CliState, commandAction } from '../action.js';
 import { describeDay } from '../../monitoring/balance-conditions.js';
@@ -22,7 +23,7 @@ export function registerBalanceCommand(program: Command, state: CliState): void 
           clock: ctx.clock,
           resolvePath: (p) => ctx.resolvePath(p),
         });
-        return { json: balanceJson(result), text: balanceText(result) };
+        return { json: balanceJson(result), text: balanceText(result, ctx.config.timezone) };
       }),
     );
 }
@@ -101,12 +102,13 @@ export function balanceJson(result: BalanceMonitorResult) {
   };
 }
 
-export function balanceText(result: BalanceMonitorResult): string {
+/** Human output: times in the configured zone (`zone`). */
+export function balanceText(result: BalanceMonitorResult, zone: string): string {
   const lines: string[] = [];
   if (result.balances.length === 0) {
     lines.push('The provider reported no prefunding wallet.');
   } else {
-    lines.push(`Prefunding balances at ${formatInstant(result.balances[0]!.takenAt)} (snapshot stored):`);
+    lines.push(`Prefunding balances at ${formatHumanTime(result.balances[0]!.takenAt, zone)} (snapshot stored):`);
     for (const a of result.assessments) {
       const notes: string[] = [];
       if (a.threshold !== null) {
@@ -124,7 +126,7 @@ export function balanceText(result: BalanceMonitorResult): string {
     const found = r.evaluated.filter((i) => i.verdict === 'suspected_manual_refund' || i.verdict === 'unexplained_balance_change').length;
     const waiting =
       r.waiting > 0
-        ? `; ${r.waiting} snapshot${r.waiting === 1 ? '' : 's'} wait for sync (${r.watermark === null ? 'payouts not synced yet' : `ledger complete up to ${formatInstant(r.watermark)}`})`
+        ? `; ${r.waiting} snapshot${r.waiting === 1 ? '' : 's'} wait for sync (${r.watermark === null ? 'payouts not synced yet' : `ledger complete up to ${formatHumanTime(r.watermark, zone)}`})`
         : '';
     lines.push(
       `Refund check ${r.currency}: ${checked} interval${checked === 1 ? '' : 's'} checked, ${found === 0 ? 'no unexplained increase' : `${found} unexplained increase${found === 1 ? '' : 's'} (see payout-recon exceptions)`}${waiting}`,
@@ -136,7 +138,7 @@ export function balanceText(result: BalanceMonitorResult): string {
     lines.push('Alerts:');
     for (const a of [...firing, ...resolved]) {
       const note = a.event === null ? 'still firing, already notified' : a.event;
-      lines.push(`  [${a.severity}] ${a.conditionKey} (${note}): ${a.text.replace(/^Resolved: /, '')}`);
+      lines.push(`  [${a.severity}] ${a.conditionKey} (${note}): ${localizeTimes(a.text.replace(/^Resolved: /, ''), zone)}`);
     }
   } else {
     lines.push('No alerts.');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXCEPTION_KINDS, EXCEPTION_STATUSES, isExceptionKind } from '../../domain/exception-kinds.js';
 import { fromJson } from '../../ledger/mapping.js';
 import { UsageError } from '../../shared/errors.js';
+import { localizeTimes } from '../../shared/human-time.js';
 import { type CliState, commandAction } from '../action.js';
 
 interface ExceptionsOptions extends Record<string, unknown> {
@@ -77,12 +78,14 @@ export function registerExceptionsCommand(program: Command, state: CliState): vo
         const width = ctx.io.isTty ? Math.max(process.stdout.columns ?? 160, 100) : Number.MAX_SAFE_INTEGER;
         const header = `${cell('id', 7)} ${cell('kind', 20)} ${cell('status', 8)} ${cell('payout', 14)} ${cell('internal_id', 16)} summary`;
         const fixed = header.length - 'summary'.length;
-        const lines = rows.map(
-          (r) =>
-            `${cell(String(r.id), 7)} ${cell(r.kind, 20)} ${cell(r.status, 8)} ${cell(r.provider_payout_id ?? '-', 14)} ${cell(r.internal_id ?? '-', 16)} ${
-              ctx.io.isTty ? cell(r.summary, width - fixed) : r.summary
-            }`.trimEnd(),
-        );
+        const zone = ctx.config.timezone;
+        const lines = rows.map((r) => {
+          // Summaries are stored with UTC instants; people read them in the configured zone.
+          const summary = localizeTimes(r.summary, zone);
+          return `${cell(String(r.id), 7)} ${cell(r.kind, 20)} ${cell(r.status, 8)} ${cell(r.provider_payout_id ?? '-', 14)} ${cell(r.internal_id ?? '-', 16)} ${
+            ctx.io.isTty ? cell(summary, width - fixed) : summary
+          }`.trimEnd();
+        });
         return { json, text: [header, ...lines, `${rows.length} exception${rows.length === 1 ? '' : 's'}`].join('\n') };
       }),
     );

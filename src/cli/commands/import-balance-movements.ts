@@ -17,6 +17,7 @@ export async function importTopupsKind(ctx: CommandContext, file: string, option
   const outcome = await importTopups(ledger, ctx.resolvePath(file), {
     displayName: file,
     timezone: ctx.config.timezone,
+    formats: ctx.config.topups,
     topupWindowDays: ctx.config.alerts.topupWindowDays,
     sheet: options.sheet,
     clock: ctx.clock,
@@ -40,6 +41,7 @@ export async function importProviderReportKind(ctx: CommandContext, file: string
     displayName: file,
     timezone: report.timezone,
     refundAmountColumn: report.refundAmountColumn,
+    formats: report,
     creditWindowDays: ctx.config.alerts.topupWindowDays,
     sheet: options.sheet,
     clock: ctx.clock,

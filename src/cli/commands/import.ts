@@ -3,6 +3,7 @@ import { importInternalRecords } from '../../imports/internal-records/import-int
 import { UsageError } from '../../shared/errors.js';
 import { type CliState, type CommandHandler, type CommandOutcome, commandAction } from '../action.js';
 import type { CommandContext } from '../context.js';
+import { count, ProgressLine, rateAndEta } from '../progress.js';
 import { importProviderReportKind, importTopupsKind } from './import-balance-movements.js';
 
 interface ImportOptions extends Record<string, unknown> {
@@ -14,13 +15,21 @@ type KindImporter = (ctx: CommandContext, file: string, options: ImportOptions) 
 
 async function importInternal(ctx: CommandContext, file: string, options: ImportOptions): Promise<CommandOutcome> {
   const ledger = await ctx.ledger();
-  const outcome = await importInternalRecords(ledger, ctx.resolvePath(file), {
-    displayName: file,
-    config: ctx.config,
-    sheet: options.sheet,
-    clock: ctx.clock,
-    log: ctx.log.child('import'),
-  });
+  const outcome = await ProgressLine.of(ctx).around((line) =>
+    importInternalRecords(ledger, ctx.resolvePath(file), {
+      displayName: file,
+      config: ctx.config,
+      sheet: options.sheet,
+      clock: ctx.clock,
+      log: ctx.log.child('import'),
+      onProgress: (p) =>
+        line.update(() =>
+          p.phase === 'merging'
+            ? `import: ${count(p.rowsRead)} rows read, ${count(p.recordsWritten)} written, merging into the ledger (${Math.round(line.elapsedMs / 1000)} s)`
+            : `import: ${count(p.rowsRead)} rows read, ${count(p.recordsWritten)} written, ${rateAndEta(p.rowsRead, line.elapsedMs)}`,
+        ),
+    }),
+  );
   return {
     json: {
       kind: outcome.kind,

@@ -4,6 +4,7 @@ import { rulesFromConfig } from '../../matching/rules.js';
 import { ExceptionsRemainError, UsageError } from '../../shared/errors.js';
 import { MS_PER_DAY, parseDateTime, TimeFormatError } from '../../shared/time.js';
 import { type CliState, commandAction } from '../action.js';
+import { count, formatDuration, ProgressLine } from '../progress.js';
 
 interface ReconcileOptions extends Record<string, unknown> {
   from?: string;
@@ -52,12 +53,21 @@ export function registerReconcileCommand(program: Command, state: CliState): voi
       commandAction<ReconcileOptions>(state, async (ctx, _args, options) => {
         const period = parsePeriod(options.from, options.to, ctx.config.timezone);
         const ledger = await ctx.ledger();
-        const outcome = await reconcile(ledger, {
-          rules: rulesFromConfig(ctx.config.matching),
-          clock: ctx.clock,
-          period,
-          log: ctx.log.child('reconcile'),
-        });
+        const outcome = await ProgressLine.of(ctx).around((line) =>
+          reconcile(ledger, {
+            rules: rulesFromConfig(ctx.config.matching),
+            clock: ctx.clock,
+            period,
+            log: ctx.log.child('reconcile'),
+            onProgress: (p) =>
+              line.update(
+                () =>
+                  `reconcile: step ${p.done + 1}/${p.steps} ${p.step}, ${count(p.matched)} matched` +
+                  (p.leftovers ? `, ${count(p.leftovers.payouts)} payouts and ${count(p.leftovers.records)} records left for the tolerance pass` : '') +
+                  ` (${formatDuration(line.elapsedMs)})`,
+              ),
+          }),
+        );
         const kinds = Object.entries(outcome.exceptions);
         const lines = [
           `reconciliation run ${outcome.runId}: ${outcome.matched} matched (${outcome.matchedByReference} by reference, ${outcome.matchedByTolerance} by tolerance), ${outcome.matchedTotal} matched in all`,

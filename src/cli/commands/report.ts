@@ -7,6 +7,7 @@ import { writeReportPack } from '../../reports/report-pack.js';
 import { htmlReportSettings } from '../../reports/html/html-settings.js';
 import { describePeriodDays, resolveReportPeriod } from '../../reports/report-period.js';
 import { type CliState, commandAction } from '../action.js';
+import { count, ProgressLine, rateAndEta } from '../progress.js';
 
 interface ReportOptions extends Record<string, unknown> {
   month?: string;
@@ -34,14 +35,30 @@ export function registerReportCommand(program: Command, state: CliState): void {
         const outDir = ctx.resolvePath(options.out ?? config.reports.dir);
         const ledger = await ctx.ledger();
         const started = Date.now();
-        const pack = await writeReportPack(ledger, {
-          period,
-          format: parsedFormat.data,
-          outDir,
-          now: ctx.clock(),
-          log: ctx.log.child('report'),
-          html: htmlReportSettings(config),
-          csv: config.reports.csv,
+        const pack = await ProgressLine.of(ctx).around((line) => {
+          let sectionStarted = line.elapsedMs;
+          let section = 0;
+          return writeReportPack(ledger, {
+            period,
+            format: parsedFormat.data,
+            outDir,
+            now: ctx.clock(),
+            log: ctx.log.child('report'),
+            html: htmlReportSettings(config),
+            csv: config.reports.csv,
+            onProgress: (p) => {
+              if (p.section !== section) {
+                section = p.section;
+                sectionStarted = line.elapsedMs;
+              }
+              const total = p.sheet === 'Payouts' && p.payouts !== null ? p.payouts : undefined;
+              line.update(
+                () =>
+                  `report: sheet ${p.section}/${p.sections} ${p.sheet}, ${count(p.rows)}${total === undefined ? '' : ` of ${count(total)}`} rows, ` +
+                  rateAndEta(p.rows, line.elapsedMs - sectionStarted, total),
+              );
+            },
+          });
         });
         const shown = (p: string): string => displayPath(ctx.io.cwd, p);
         const files = [...(pack.xlsx ? [pack.xlsx] : []), ...pack.csvFiles, ...(pack.html ? [pack.html] : [])].map(shown);

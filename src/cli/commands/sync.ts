@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { requireSmart2PayConfig } from '../../providers/smart2pay/from-config.js';
 import { UsageError } from '../../shared/errors.js';
+import { formatHumanTime } from '../../shared/human-time.js';
 import { formatInstant, parseDateTime, TimeFormatError } from '../../shared/time.js';
 import { type RunSyncResult, runSync } from '../../sync/run-sync.js';
 import { type CliState, commandAction } from '../action.js';
-import { ProgressLine } from '../progress.js';
+import { count, ProgressLine, rateAndEta } from '../progress.js';
 
 interface SyncOptions extends Record<string, unknown> {
   since?: string;
@@ -23,8 +24,6 @@ export function parseInstantOption(name: string, text: string | undefined, zone:
   }
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
-
 export function registerSyncCommand(program: Command, state: CliState): void {
   program
     .command('sync')
@@ -41,7 +40,8 @@ export function registerSyncCommand(program: Command, state: CliState): void {
           throw new UsageError('--since must be before --until');
         }
         const ledger = await ctx.ledger();
-        const progress = new ProgressLine(ctx.io);
+        const zone = ctx.config.timezone;
+        const progress = ProgressLine.of(ctx);
         let run: RunSyncResult;
         try {
           run = await runSync({
@@ -53,11 +53,9 @@ export function registerSyncCommand(program: Command, state: CliState): void {
             until,
             poll: options.poll,
             onProgress: (p) =>
-              progress.update(() => {
-                const seconds = p.elapsedMs / 1000;
-                const rate = seconds > 0 ? Math.round(p.fetched / seconds) : 0;
-                return `sync: ${count(p.windows)} windows, ${count(p.fetched)} payouts, ${count(rate)}/s, at ${formatInstant(p.reached)}`;
-              }),
+              progress.update(
+                () => `sync: ${count(p.windows)} windows, ${count(p.fetched)} payouts, ${rateAndEta(p.fetched, p.elapsedMs)}, at ${formatHumanTime(p.reached, zone)}`,
+              ),
           });
         } finally {
           progress.clear();
@@ -82,12 +80,12 @@ export function registerSyncCommand(program: Command, state: CliState): void {
           durationMs,
         };
         const lines = [
-          `synced ${count(synced.fetched)} payouts from ${formatInstant(synced.from)} to ${formatInstant(synced.to)}: ` +
+          `synced ${count(synced.fetched)} payouts from ${formatHumanTime(synced.from, zone)} to ${formatHumanTime(synced.to, zone)}: ` +
             `${count(synced.inserted)} new, ${count(synced.updated)} updated, ${count(synced.unchanged)} unchanged ` +
             `(${count(synced.windows)} windows, ${count(synced.requests)} requests, ${(durationMs / 1000).toFixed(1)} s)`,
           synced.watermark === null
             ? 'watermark: not set (this walk does not join the synced past)'
-            : `watermark: ${formatInstant(synced.watermark)} (every payout created before it is in the ledger)`,
+            : `watermark: ${formatHumanTime(synced.watermark, zone)} (every payout created before it is in the ledger)`,
         ];
         if (polled) {
           lines.push(

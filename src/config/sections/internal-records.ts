@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nonEmptyString } from '../fields.js';
+import { fileFormatKeys, separatorsDiffer } from './file-formats.js';
 
 export const INTERNAL_RECORD_FIELDS = [
   'internal_id',
@@ -25,8 +26,9 @@ export const internalRecordsSection = z
     encoding: z
       .enum(['auto', 'utf-8', 'utf-16le', 'windows-1252'], { error: 'must be "auto", "utf-8", "utf-16le" or "windows-1252"' })
       .default('auto'),
-    decimalSeparator: z.enum(['.', ','], { error: 'must be "." or ","' }).default('.'),
+    ...fileFormatKeys,
     /** XLSX: the sheet to read (default: the first). */
     sheet: nonEmptyString().optional(),
   })
+  .superRefine(separatorsDiffer)
   .prefault({});

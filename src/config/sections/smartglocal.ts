@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { httpUrl, nonEmptyString, timeZone } from '../fields.js';
+import { fileFormatKeys, separatorsDiffer } from './file-formats.js';
 import { httpClientSection } from './http-client.js';
 
 export const smartglocalSection = z.strictObject({
@@ -30,7 +31,9 @@ export const smartglocalSection = z.strictObject({
       refundAmountColumn: z
         .enum(['paymentLocalAmount', 'grossLocalAmount'], { error: 'must be "paymentLocalAmount" or "grossLocalAmount"' })
         .default('paymentLocalAmount'),
+      ...fileFormatKeys,
     })
+    .superRefine(separatorsDiffer)
     .prefault({}),
   http: httpClientSection,
 });

@@ -24,6 +24,14 @@ export interface ImportInternalRecordsOptions {
   sheet?: string | undefined;
   clock: Clock;
   log?: Logger;
+  /** Called after each batch: rows read so far, records written (staged) so far, and the phase. */
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+export interface ImportProgress {
+  phase: 'reading' | 'merging';
+  rowsRead: number;
+  recordsWritten: number;
 }
 
 export interface ImportOutcome {
@@ -55,8 +63,12 @@ export async function importInternalRecords(ledger: Ledger, file: string, option
     outcome = await withStaging(ledger, async (staging) => {
       // Repeated IDs become problems at each flush, after the row problems before it (as when a flush wrote 5,000 records at once).
       let duplicates: DuplicateRow[] = [];
+      const progress: ImportProgress = { phase: 'reading', rowsRead: 0, recordsWritten: 0 };
       const end = await source.run(async (batch) => {
-        for (const p of batch.problems) problems.add(p);
+        // Row numbers count the header (and lines inside quoted cells): close enough for a progress line.
+        const lastRow = Math.max(batch.records.at(-1)?.[0] ?? 0, batch.problems.at(-1)?.row ?? 0);
+        progress.rowsRead = Math.max(progress.rowsRead, lastRow - 1);
+        progress.recordsWritten += batch.records.length;
         problems.addUnlisted(batch.moreProblems);
         if (batch.records.length > 0) {
           try {
@@ -65,6 +77,7 @@ export async function importInternalRecords(ledger: Ledger, file: string, option
             throw renameInputError(error, file, name);
           }
         }
+        options.onProgress?.(progress);
         if (!batch.flush) return;
         for (const d of duplicates) {
           problems.add({ row: d.rowNumber, field: 'internal_id', message: `"${clipValue(d.internalId)}" appears more than once in the file` });
@@ -76,6 +89,7 @@ export async function importInternalRecords(ledger: Ledger, file: string, option
       problems.throwIfAny(name);
       if (end.sha256Error !== undefined) throw end.sha256Error;
       const sha256 = end.sha256 as string;
+      options.onProgress?.({ ...progress, phase: 'merging', rowsRead: rows });
       const merged = await staging.merge({ fileName: name, sha256, rows, startedAt, now: options.clock() });
       return { rows, sha256, ...merged };
     }, { fileName: name, startedAt });

@@ -15,7 +15,7 @@ import { InputError, type InputProblem } from '../../shared/errors.js';
 import { SMALL_WORKER_LIMITS, startModuleWorker } from '../../shared/worker-thread.js';
 import { checkRows, type ImportFile, openImportFile } from '../import-file.js';
 import { ProblemCollector } from '../tabular/problem-collector.js';
-import { formatOfFile, type TabularOptions } from '../tabular/tabular-file.js';
+import { formatOfFile, type TabularOptions, type TabularRow } from '../tabular/tabular-file.js';
 import { type ColumnIndexes, planColumns, type RecordField } from './columns.js';
 import { type InternalRecordInput, type InternalRecordSchema, internalRecordSchema, type RecordCells, validateRecordCells } from './record-schema.js';
 
@@ -83,7 +83,7 @@ export async function openRecords(request: ReadRequest): Promise<OpenedRecords> 
   const { internalRecords, matching, timezone } = config;
   const input = await openImportFile(file, name, request.tabular);
   const indexes = planColumns(name, input.tabular.columns, internalRecords.columns, matching.reference);
-  const schema = internalRecordSchema({ timezone, decimalSeparator: internalRecords.decimalSeparator, reference: matching.reference });
+  const schema = internalRecordSchema({ timezone, formats: internalRecords, reference: matching.reference });
   return { input, indexes, schema };
 }
 
@@ -117,7 +117,7 @@ export async function readOpened(opened: OpenedRecords, emit: (batch: RecordBatc
     return batch;
   };
   const rows = await checkRows(input, (row) => {
-    const result = validateRecordCells(schema, cellsOf(row.row.cells, indexes));
+    const result = validateRecordCells(schema, cellsOf(row.row.cells, row.row.typed, indexes));
     if (!result.ok) {
       for (const p of result.problems) row.fail(p.field, p.message);
       return;
@@ -138,16 +138,21 @@ export async function readOpened(opened: OpenedRecords, emit: (batch: RecordBatc
   }
 }
 
-function cellsOf(cells: readonly string[], indexes: ColumnIndexes): RecordCells {
+function cellsOf(cells: readonly string[], typed: TabularRow['typed'], indexes: ColumnIndexes): RecordCells {
   const cell = (field: RecordField): string | undefined => {
     const index = indexes[field];
     return index === undefined ? undefined : (cells[index] ?? '');
   };
+  // Amounts and dates of an XLSX number or date cell are taken as such.
+  const typedCell = (field: 'amount' | 'created_at'): number | Date | string => {
+    const index = indexes[field];
+    return (index === undefined ? undefined : typed?.[index]) ?? cell(field) ?? '';
+  };
   return {
     internal_id: cell('internal_id') ?? '',
-    amount: cell('amount') ?? '',
+    amount: typedCell('amount'),
     currency: cell('currency') ?? '',
-    created_at: cell('created_at') ?? '',
+    created_at: typedCell('created_at'),
     method: cell('method'),
     purpose: cell('purpose'),
     country: cell('country'),

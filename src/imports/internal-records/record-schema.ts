@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { resolvePurpose } from '../../domain/purposes.js';
 import { isCountryCode } from '../../shared/countries.js';
 import { isKnownCurrency } from '../../shared/currencies.js';
-import { type DecimalSeparator, parseMoney } from '../../shared/money.js';
-import { parseDateTime } from '../../shared/time.js';
 import { clipValue } from '../../shared/redact.js';
+import { CellReader, type FileFormats } from '../formats/cell-reader.js';
+import { notAnAmount, plainDecimal } from '../formats/amount-text.js';
 
 export const RECORD_METHODS = ['bank_account', 'wallet', 'card'] as const;
 export const RECORD_STATUSES = ['succeeded', 'failed', 'pending', 'cancelled'] as const;
@@ -30,12 +30,12 @@ export interface InternalRecordInput {
   status: RecordStatus | null;
 }
 
-/** The text cells of one row, by our field names (optional fields may be absent). */
+/** The cells of one row, by our field names (optional fields may be absent); an XLSX number or date cell comes as such. */
 export interface RecordCells {
   internal_id: string;
-  amount: string;
+  amount: string | number | Date;
   currency: string;
-  created_at: string;
+  created_at: string | number | Date;
   method?: string | undefined;
   purpose?: string | undefined;
   country?: string | undefined;
@@ -46,7 +46,8 @@ export interface RecordCells {
 export interface RecordSchemaOptions {
   /** Zone of date-times written without one (`YYYY-MM-DD HH:MM:SS`). */
   timezone: string;
-  decimalSeparator: DecimalSeparator;
+  /** Separators and date formats of the export (`internalRecords`). */
+  formats: FileFormats;
   /** `reference`: the separate reference column is compared with MerchantTransactionID. */
   reference: 'internal_id' | 'reference';
 }
@@ -99,8 +100,9 @@ function textCode<T extends string>(allowed: readonly T[], normalize: (v: string
   });
 }
 
-/** Builds the row schema for one import (zone, decimal separator and reference column come from config). */
+/** Builds the row schema for one import (zone, formats and reference column come from config). */
 export function internalRecordSchema(options: RecordSchemaOptions) {
+  const read = new CellReader(options.formats, options.timezone);
   const currency = z
     .string()
     .transform((v) => v.trim().toUpperCase())
@@ -108,13 +110,14 @@ export function internalRecordSchema(options: RecordSchemaOptions) {
       if (v === '') ctx.addIssue({ code: 'custom', message: 'is empty' });
       else if (!isKnownCurrency(v)) ctx.addIssue({ code: 'custom', message: `"${clipValue(v)}" is not an ISO 4217 currency code` });
     });
-  const createdAt = z.string().transform((v, ctx) => {
-    if (v.trim() === '') {
+  const createdAt = z.union([z.string(), z.number(), z.date()]).transform((v, ctx) => {
+    const text = typeof v === 'string' ? v : String(v);
+    if (text.trim() === '') {
       ctx.addIssue({ code: 'custom', message: 'is empty' });
       return z.NEVER;
     }
     try {
-      return parseDateTime(v, options.timezone);
+      return read.instant(text, v instanceof Date ? v : undefined);
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
       return z.NEVER;
@@ -146,19 +149,17 @@ export function internalRecordSchema(options: RecordSchemaOptions) {
 
   // Syntax is checked per field (so it is reported with the other fields);
   // decimals against the currency's exponent once the currency is known.
-  const decimal = options.decimalSeparator === ',' ? /^[+-]?\d+(,\d*)?$/ : /^[+-]?\d+(\.\d*)?$/;
-  const amount = z
-    .string()
-    .transform((v) => v.trim())
-    .superRefine((v, ctx) => {
-      if (v === '') ctx.addIssue({ code: 'custom', message: 'is empty' });
-      else if (!decimal.test(v)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${clipValue(v)}" is not a decimal amount (expected digits with an optional "${options.decimalSeparator}" and decimals, no thousands separators)`,
-        });
-      }
-    });
+  const amount = z.union([z.string(), z.number(), z.date()]).transform((v, ctx) => {
+    if (typeof v === 'number') return v;
+    if (v instanceof Date) {
+      ctx.addIssue({ code: 'custom', message: 'is a date, not an amount' });
+      return z.NEVER;
+    }
+    const text = v.trim();
+    if (text === '') ctx.addIssue({ code: 'custom', message: 'is empty' });
+    else if (plainDecimal(text, read.amountFormat) === null) ctx.addIssue({ code: 'custom', message: notAnAmount(clipValue(text), read.amountFormat) });
+    return text;
+  });
 
   return z
     .object({
@@ -175,8 +176,8 @@ export function internalRecordSchema(options: RecordSchemaOptions) {
     .transform((row, ctx): InternalRecordInput => {
       let amount = 0;
       try {
-        amount = parseMoney(row.amount, row.currency, { decimalSeparator: options.decimalSeparator });
-        if (amount <= 0) ctx.addIssue({ code: 'custom', path: ['amount'], message: `"${clipValue(row.amount)}" is not a positive amount` });
+        amount = typeof row.amount === 'number' ? read.amount(String(row.amount), row.amount, row.currency) : read.amount(row.amount, undefined, row.currency);
+        if (amount <= 0) ctx.addIssue({ code: 'custom', path: ['amount'], message: `"${clipValue(String(row.amount))}" is not a positive amount` });
       } catch (error) {
         ctx.addIssue({ code: 'custom', path: ['amount'], message: (error as Error).message });
       }

@@ -23,6 +23,13 @@ export interface TabularRow {
   rowNumber: number;
   /** One text cell per header column ('' when missing). */
   cells: readonly string[];
+  /**
+   * XLSX: the cells that are real numbers or dates, as such (same indexes as
+   * `cells`), so amounts and dates need no trip through text. A date is its
+   * wall clock as a UTC `Date` (spreadsheets have no zones; exceljs applies
+   * the workbook's 1900 or 1904 date system).
+   */
+  typed?: readonly (number | Date | undefined)[];
   /** Set when the row itself is malformed (wrong field count, invalid JSON). */
   problem?: string;
 }
@@ -291,12 +298,28 @@ async function openXlsx(file: string, sheet: string | undefined): Promise<Tabula
       const cells = rowCells(next.value);
       if (cells.every((c) => c.trim() === '')) continue;
       const extra = cells.slice(columns.length).some((c) => c.trim() !== '');
-      const row: TabularRow = { rowNumber: next.value.number, cells: padCells(cells.slice(0, columns.length), columns.length) };
+      const row: TabularRow = {
+        rowNumber: next.value.number,
+        cells: padCells(cells.slice(0, columns.length), columns.length),
+        typed: typedCells(next.value, columns.length),
+      };
       if (extra) row.problem = `has values beyond the ${columns.length} header columns`;
       yield row;
     }
   }
   return { format: 'xlsx', columns, rows: rows() };
+}
+
+/** The number and date cells of a row, as such (see `TabularRow.typed`). */
+function typedCells(row: ExcelJS.Row, width: number): (number | Date | undefined)[] {
+  const values = row.values as unknown[];
+  const typed: (number | Date | undefined)[] = [];
+  for (let i = 1; i <= width; i++) {
+    let value = values[i];
+    if (typeof value === 'object' && value !== null && !(value instanceof Date) && 'result' in value) value = value.result; // formula
+    typed.push(typeof value === 'number' || value instanceof Date ? value : undefined);
+  }
+  return typed;
 }
 
 function rowCells(row: ExcelJS.Row): string[] {
