@@ -16,6 +16,9 @@
  *
  * Adding an endpoint: `router.post('/notifications/smart2pay', handler)` in
  * `routes` (see `http/router.ts`, `http/basic-auth.ts`).
+ *
+ * Background workers (`workers`) start and stop with the daemon: the
+ * notification inbox's processor, which the notification routes wake.
  */
 import { jobFailureAlerts } from '../alerts/job-alerts.js';
 import type { Config } from '../config/schema.js';
@@ -26,9 +29,11 @@ import type { Logger } from '../shared/logger.js';
 import type { Router } from './http/router.js';
 import type { JobAlertHook } from './job-alerts.js';
 import type { JobDefinition } from './jobs.js';
+import { InboxWorker } from './notifications/inbox-worker.js';
 import { SMART2PAY_NOTIFICATION_PATH, smart2payNotificationHandler } from './notifications/smart2pay-notifications.js';
 import { SMARTGLOCAL_WEBHOOK_PATH, smartglocalWebhookHandler } from './notifications/smartglocal-webhooks.js';
 import { productionJobs } from './production-jobs.js';
+import type { DaemonWorker } from './workers.js';
 
 export interface DaemonServices {
   config: Config;
@@ -48,16 +53,32 @@ export interface DaemonWiring {
   alerts(services: DaemonServices): JobAlertHook | undefined;
   /** Job name → cron expression (null: off). Default: `config.schedule`. */
   schedule?(config: Config): Readonly<Record<string, string | null>>;
+  /** Background workers started and stopped with the daemon. */
+  workers?(services: DaemonServices): readonly DaemonWorker[];
+}
+
+/** The routes wake the same inbox worker the daemon starts: one per services object. */
+const inboxWorkers = new WeakMap<DaemonServices, InboxWorker>();
+function inboxWorkerOf(services: DaemonServices): InboxWorker {
+  let worker = inboxWorkers.get(services);
+  if (!worker) {
+    const { config, ledger, clock, log } = services;
+    worker = new InboxWorker({ config, ledger, clock, log: log.child('inbox') });
+    inboxWorkers.set(services, worker);
+  }
+  return worker;
 }
 
 export const productionWiring: DaemonWiring = {
   jobs: () => productionJobs(),
   routes: (router, services) => {
     const { config, ledger, clock, log } = services;
+    const inbox = inboxWorkerOf(services);
+    const onReceived = () => inbox.wake();
     if (config.smart2pay) {
       router.post(
         SMART2PAY_NOTIFICATION_PATH,
-        smart2payNotificationHandler({ config: config.smart2pay, ledger, clock, log: log.child('notifications') }),
+        smart2payNotificationHandler({ config: config.smart2pay, ledger, clock, log: log.child('notifications'), onReceived }),
       );
     } else {
       log.info(`smart2pay is not configured: ${SMART2PAY_NOTIFICATION_PATH} is not served`);
@@ -65,10 +86,11 @@ export const productionWiring: DaemonWiring = {
     if (config.smartglocal?.providerPublicKeyPath !== undefined) {
       // An unusable key is a config error at start: never accept webhooks we cannot verify.
       const verify = createWebhookVerifier(config.smartglocal, services.resolvePath);
-      router.post(SMARTGLOCAL_WEBHOOK_PATH, smartglocalWebhookHandler({ verify, ledger, clock, log: log.child('webhooks') }));
+      router.post(SMARTGLOCAL_WEBHOOK_PATH, smartglocalWebhookHandler({ verify, ledger, clock, log: log.child('webhooks'), onReceived }));
     } else {
       log.info(`smartglocal.providerPublicKeyPath is not set: ${SMARTGLOCAL_WEBHOOK_PATH} is not served`);
     }
   },
   alerts: (services) => jobFailureAlerts(services),
+  workers: (services) => [inboxWorkerOf(services)],
 };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { requireSmart2PayConfig } from '../../providers/smart2pay/from-config.js';
 import { UsageError } from '../../shared/errors.js';
 import { formatInstant, parseDateTime, TimeFormatError } from '../../shared/time.js';
-import { type RunSyncResult, runSync } from '../../sync/run-sync.js';
+import { type InboxSummary, type RunSyncResult, runSync } from '../../sync/run-sync.js';
 import { type CliState, commandAction } from '../action.js';
 import { ProgressLine } from '../progress.js';
 
@@ -24,6 +24,20 @@ export function parseInstantOption(name: string, text: string | undefined, zone:
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+
+/** Whether the inbox had anything to report (most runs without a daemon have none). */
+export function inboxActive(inbox: InboxSummary): boolean {
+  return inbox.confirmed + inbox.rejected + inbox.retrying + inbox.pending > 0;
+}
+
+/** One line on the notification inbox after a sync or poll. */
+export function inboxLine(inbox: InboxSummary): string {
+  return (
+    `notification inbox: ${count(inbox.confirmed)} confirmed, ${count(inbox.rejected)} rejected (unknown to the provider's API)` +
+    (inbox.retrying > 0 ? `, ${count(inbox.retrying)} failed to confirm (retried later)` : '') +
+    `, ${count(inbox.pending)} pending`
+  );
+}
 
 export function registerSyncCommand(program: Command, state: CliState): void {
   program
@@ -79,6 +93,7 @@ export function registerSyncCommand(program: Command, state: CliState): void {
           to: formatInstant(synced.to),
           watermark: synced.watermark === null ? null : formatInstant(synced.watermark),
           poll: polled,
+          inbox: run.inbox,
           durationMs,
         };
         const lines = [
@@ -96,6 +111,7 @@ export function registerSyncCommand(program: Command, state: CliState): void {
               (polled.missing > 0 ? `, ${count(polled.missing)} unknown to the provider` : ''),
           );
         }
+        if (inboxActive(run.inbox)) lines.push(inboxLine(run.inbox));
         return { json, text: lines.join('\n') };
       }),
     );
