@@ -24,6 +24,7 @@ import type { JobRegistry } from './jobs.js';
 import { replicaIdOf } from './replica-id.js';
 import { previousTick } from './schedule-ticks.js';
 import { type ScheduledJob, Scheduler } from './scheduler.js';
+import type { DaemonWorker } from './workers.js';
 
 /** How long `/healthz` waits for the ledger before answering 503. */
 export const HEALTH_TIMEOUT_MS = 5000;
@@ -49,6 +50,8 @@ export interface DaemonOptions {
   routes?: (router: Router) => void;
   /** Told when a job keeps failing; failures are always logged as well. */
   alerts?: JobAlertHook;
+  /** Background workers (the notification inbox's processor): started after the server, stopped with it. */
+  workers?: readonly DaemonWorker[];
   log: Logger;
   clock?: Clock;
   /** Resolves relative paths from the configuration (default: from the working directory). */
@@ -153,6 +156,7 @@ export class Daemon {
     });
     log.info(`listening on ${daemon.#server.url}`, { routes: daemon.#router.describe().join(', ') });
     daemon.#scheduler.start();
+    for (const worker of options.workers ?? []) worker.start();
     log.info('daemon started', {
       replica: daemon.replica,
       ledger: options.ledger.location,
@@ -207,6 +211,7 @@ export class Daemon {
     await this.#scheduler.stop();
     this.#runner.beginShutdown();
     this.#server?.stopAccepting();
+    const workers = Promise.all((this.#o.workers ?? []).map((w) => w.stop()));
     const running = this.#runner.running();
     if (running.length > 0) log.info(`waiting for ${running.join(', ')} to finish`, { graceSeconds: config.daemon.shutdownGraceSeconds });
     const left = await this.#runner.drain(config.daemon.shutdownGraceSeconds * 1000);
@@ -217,6 +222,7 @@ export class Daemon {
         log.error('could not record the abandoned runs; their leases will expire', { error: describeError(error) }),
       );
     }
+    await workers;
     await this.#server?.close();
     log.info('daemon stopped', { replica: this.replica });
     return { graceful: left.length === 0, abandoned: left.map((r) => r.job) };

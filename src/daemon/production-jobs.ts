@@ -71,7 +71,7 @@ function productionJobList(): JobDefinition[] {
       name: 'sync',
       description: 'pull new payouts from the Smart2Pay list, then poll statuses',
       run: async (ctx) => {
-        const { synced, polled } = await runSync({ config: ctx.config, ledger: ctx.ledger, log: ctx.log, clock: ctx.clock, signal: ctx.signal });
+        const { synced, polled, inbox } = await runSync({ config: ctx.config, ledger: ctx.ledger, log: ctx.log, clock: ctx.clock, signal: ctx.signal });
         return {
           fetched: synced.fetched,
           inserted: synced.inserted,
@@ -79,6 +79,8 @@ function productionJobList(): JobDefinition[] {
           requests: synced.requests + (polled?.requests ?? 0),
           status_changes: synced.statusChanges + (polled?.changed ?? 0),
           watermark: synced.watermark === null ? null : new Date(synced.watermark).toISOString(),
+          inbox_confirmed: inbox.confirmed,
+          inbox_rejected: inbox.rejected,
         };
       },
     },
@@ -87,7 +89,14 @@ function productionJobList(): JobDefinition[] {
       description: 'refresh the status of non-final and recently final payouts',
       run: async (ctx) => {
         const polled = await runPoll({ config: ctx.config, ledger: ctx.ledger, log: ctx.log, clock: ctx.clock, signal: ctx.signal });
-        return { polled: polled.polled, changed: polled.changed, regressions: polled.regressions, missing: polled.missing };
+        return {
+          polled: polled.polled,
+          changed: polled.changed,
+          regressions: polled.regressions,
+          missing: polled.missing,
+          inbox_confirmed: polled.inbox.confirmed,
+          inbox_rejected: polled.inbox.rejected,
+        };
       },
     },
     {

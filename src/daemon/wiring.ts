@@ -16,6 +16,9 @@
  *
  * Adding an endpoint: `router.post('/notifications/smart2pay', handler)` in
  * `routes` (see `http/router.ts`, `http/basic-auth.ts`).
+ *
+ * Background workers (`workers`) start and stop with the daemon: the
+ * notification inbox's processor, which the notification routes wake.
  */
 import { jobFailureAlerts } from '../alerts/job-alerts.js';
 import type { Config } from '../config/schema.js';
@@ -27,10 +30,12 @@ import { requireBasicAuth } from './http/basic-auth.js';
 import { HttpError, type HttpRequest, type RouteOptions, type Router } from './http/router.js';
 import type { JobAlertHook } from './job-alerts.js';
 import type { JobDefinition } from './jobs.js';
+import { InboxWorker } from './notifications/inbox-worker.js';
 import { SMART2PAY_NOTIFICATION_PATH, smart2payNotificationHandler } from './notifications/smart2pay-notifications.js';
 import { SMARTGLOCAL_WEBHOOK_PATH, smartglocalWebhookHandler } from './notifications/smartglocal-webhooks.js';
 import { productionJobs } from './production-jobs.js';
 import { DASHBOARD_PATH, dashboardHandler } from './dashboard.js';
+import type { DaemonWorker } from './workers.js';
 
 export interface DaemonServices {
   config: Config;
@@ -50,6 +55,20 @@ export interface DaemonWiring {
   alerts(services: DaemonServices): JobAlertHook | undefined;
   /** Job name → cron expression (null: off). Default: `config.schedule`. */
   schedule?(config: Config): Readonly<Record<string, string | null>>;
+  /** Background workers started and stopped with the daemon. */
+  workers?(services: DaemonServices): readonly DaemonWorker[];
+}
+
+/** The routes wake the same inbox worker the daemon starts: one per services object. */
+const inboxWorkers = new WeakMap<DaemonServices, InboxWorker>();
+function inboxWorkerOf(services: DaemonServices): InboxWorker {
+  let worker = inboxWorkers.get(services);
+  if (!worker) {
+    const { config, ledger, clock, log } = services;
+    worker = new InboxWorker({ config, ledger, clock, log: log.child('inbox') });
+    inboxWorkers.set(services, worker);
+  }
+  return worker;
 }
 
 /**
@@ -81,11 +100,13 @@ export const productionWiring: DaemonWiring = {
   jobs: () => productionJobs(),
   routes: (router, services) => {
     const { config, ledger, clock, log } = services;
+    const inbox = inboxWorkerOf(services);
+    const onReceived = () => inbox.wake();
     if (config.smart2pay) {
       const credentials = { user: config.smart2pay.siteId, password: config.smart2pay.apiKey };
       router.post(
         SMART2PAY_NOTIFICATION_PATH,
-        smart2payNotificationHandler({ config: config.smart2pay, ledger, clock, log: log.child('notifications') }),
+        smart2payNotificationHandler({ config: config.smart2pay, ledger, clock, log: log.child('notifications'), onReceived }),
         callbackRouteOptions(config, (request) => requireBasicAuth(request, credentials, 'smart2pay')),
       );
     } else {
@@ -96,7 +117,7 @@ export const productionWiring: DaemonWiring = {
       const verify = createWebhookVerifier(config.smartglocal, services.resolvePath);
       router.post(
         SMARTGLOCAL_WEBHOOK_PATH,
-        smartglocalWebhookHandler({ verify, ledger, clock, log: log.child('webhooks') }),
+        smartglocalWebhookHandler({ verify, ledger, clock, log: log.child('webhooks'), onReceived }),
         callbackRouteOptions(config, signaturePresent),
       );
     } else {
@@ -106,4 +127,5 @@ export const productionWiring: DaemonWiring = {
     router.get(DASHBOARD_PATH, dashboardHandler({ config, ledger, clock }));
   },
   alerts: (services) => jobFailureAlerts(services),
+  workers: (services) => [inboxWorkerOf(services)],
 };

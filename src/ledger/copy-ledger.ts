@@ -34,6 +34,7 @@ export const LEDGER_TABLES_IN_DEPENDENCY_ORDER: readonly TableName[] = [
   'alert_deliveries',
   'job_runs',
   'job_state',
+  'notification_inbox',
 ];
 
 /** Tables keyed by text rather than an integer `id`. */

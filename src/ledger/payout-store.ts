@@ -13,6 +13,8 @@
  *   `regression = 1` (the refund monitor reads it);
  * - `status_changed_at` moves with each status change, `final_at` is set the
  *   first time a final status is seen and never cleared;
+ * - a notification or webhook never moves a final status back to a
+ *   non-final one (a late or replayed delivery); only the API may;
  * - what the provider did not tell (null fields, method `unknown`) never
  *   erases what the ledger knows, and a purpose that came from the matched
  *   internal record or a person (`purpose_source` internal/manual) is never
@@ -197,6 +199,10 @@ interface StatusPart {
   reasons: string | null;
 }
 
+function statusPartOf(obs: PayoutStatusObservation): StatusPart {
+  return { status: obs.status, providerStatus: obs.providerStatus, providerStatusInfo: obs.providerStatusInfo, reasons: reasonsText(obs.reasons) };
+}
+
 /** Applies a status to stored fields; returns the history entry when the status changed. */
 function applyStatus(existing: PayoutFields, next: PayoutFields, part: StatusPart, now: Instant): HistoryEntry | null {
   next.status = part.status;
@@ -222,6 +228,7 @@ function mergeObservation(
   existing: PayoutFields,
   obs: PayoutObservation,
   now: Instant,
+  source: ObservationSource,
 ): { fields: PayoutFields; changed: boolean; history: HistoryEntry | null } {
   const purposeProtected = existing.purpose_source !== null && PROTECTED_PURPOSE_SOURCES.has(existing.purpose_source);
   const next: PayoutFields = {
@@ -241,17 +248,9 @@ function mergeObservation(
     next.purpose = obs.purpose;
     next.purpose_source = 'provider';
   }
-  const history = applyStatus(
-    existing,
-    next,
-    {
-      status: obs.status,
-      providerStatus: obs.providerStatus,
-      providerStatusInfo: obs.providerStatusInfo,
-      reasons: reasonsText(obs.reasons),
-    },
-    now,
-  );
+  // A notification or webhook never moves a final status back (a late or replayed delivery); only the API may.
+  const keepFinal = (source === 'notification' || source === 'webhook') && isPayoutStatus(existing.status) && isFinalStatus(existing.status) && !isFinalStatus(obs.status);
+  const history = keepFinal ? null : applyStatus(existing, next, statusPartOf(obs), now);
   return { fields: next, changed: history !== null || fieldsDiffer(existing, next), history };
 }
 
@@ -409,7 +408,7 @@ function upsertSqlite(raw: BetterSqlite, observations: readonly PayoutObservatio
   };
   const applyKnown = (existing: StoredPayout, obs: PayoutObservation): void => {
     flushFirst();
-    const merged = mergeObservation(existing, obs, now);
+    const merged = mergeObservation(existing, obs, now, source);
     if (!merged.changed) {
       counts.unchanged += 1;
       return;
@@ -520,17 +519,7 @@ function mergeStatus(
 ): { fields: PayoutFields; changed: boolean; history: HistoryEntry | null } {
   const { id: _id, ...current } = existing;
   const next: PayoutFields = { ...current };
-  const history = applyStatus(
-    current,
-    next,
-    {
-      status: obs.status,
-      providerStatus: obs.providerStatus,
-      providerStatusInfo: obs.providerStatusInfo,
-      reasons: reasonsText(obs.reasons),
-    },
-    now,
-  );
+  const history = applyStatus(current, next, statusPartOf(obs), now);
   return { fields: next, changed: history !== null || fieldsDiffer(current, next), history };
 }
 
@@ -603,7 +592,7 @@ async function upsertKysely(
         writes.set(key, { provider: obs.provider, providerPayoutId: obs.providerPayoutId, id: undefined, fields, raw: obs.raw, history: [firstHistory(fields)] });
         continue;
       }
-      const merged = mergeObservation(base.fields, obs, now);
+      const merged = mergeObservation(base.fields, obs, now, source);
       if (!merged.changed) {
         counts.unchanged += 1;
         continue;

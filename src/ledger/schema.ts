@@ -300,6 +300,33 @@ export interface JobStateTable {
   failing_since: Instant | null;
 }
 
+export interface NotificationInboxTable {
+  id: Generated<number>;
+  /** `smart2pay` or `smartglocal`. */
+  provider: string;
+  /** How it reached us: `notification` (Smart2Pay) or `webhook` (Smart Glocal). */
+  source: string;
+  /** SHA-256 (hex) of the body bytes: a resent or replayed delivery is the same row (0007). */
+  body_sha256: string;
+  /** What it is about: the Smart2Pay payout ID, the Smart Glocal session ID. */
+  subject: string;
+  /** The body as received (UTF-8). */
+  body: string;
+  received_at: Instant;
+  last_received_at: Instant;
+  /** Times this exact body was received. */
+  deliveries: number;
+  /** received (not yet confirmed), confirmed, rejected. */
+  status: string;
+  /** Processing attempts so far (claims). */
+  attempts: number;
+  /** Not processed again before this instant (a claim's lease, or the back-off after a failure). */
+  next_attempt_at: Instant;
+  processed_at: Instant | null;
+  /** rejected: why; received: the last failure; confirmed: what the API said differently, if anything. */
+  note: string | null;
+}
+
 export interface LedgerDatabase {
   payouts: PayoutsTable;
   payout_status_history: PayoutStatusHistoryTable;
@@ -318,6 +345,7 @@ export interface LedgerDatabase {
   alert_deliveries: AlertDeliveriesTable;
   job_runs: JobRunsTable;
   job_state: JobStateTable;
+  notification_inbox: NotificationInboxTable;
 }
 
 export type PayoutRow = Selectable<PayoutsTable>;

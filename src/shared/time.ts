@@ -112,21 +112,18 @@ export function instantToWallClock(instant: Instant, zone: string): WallClock {
   };
 }
 
+/** Year to second from capture groups 1–6 of a date-time pattern. */
+function wallClockOfParts(m: RegExpExecArray, millisecond: number): WallClock {
+  return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), millisecond };
+}
+
 const PROVIDER_TIMESTAMP = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/;
 
 /** Smart2Pay's `YYYYMMDDHHMMSS` (no zone), read in the provider's zone. */
 export function parseProviderTimestamp(text: string, zone: string): Instant {
   const m = PROVIDER_TIMESTAMP.exec(text);
   if (!m) throw new TimeFormatError(`"${text}" is not a YYYYMMDDHHMMSS timestamp`);
-  const w: WallClock = {
-    year: Number(m[1]),
-    month: Number(m[2]),
-    day: Number(m[3]),
-    hour: Number(m[4]),
-    minute: Number(m[5]),
-    second: Number(m[6]),
-    millisecond: 0,
-  };
+  const w = wallClockOfParts(m, 0);
   checkWallClock(w, text);
   return wallClockToInstant(w, zone);
 }
@@ -169,6 +166,26 @@ export function parseDateTime(text: string, zone: string): Instant {
   };
   checkWallClock(w, text);
   return wallClockToInstant(w, zone);
+}
+
+const ZONED_ISO_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):?(\d{2}))$/i;
+
+/**
+ * A provider's ISO 8601 date-time that must carry its zone (`Z` or an
+ * offset) and seconds: `2024-05-27T02:03:00.000000Z`. A zone-less or partial
+ * time would depend on the server's zone, so it is refused, as are
+ * impossible dates (30 February) and offsets beyond ±23:59.
+ */
+export function parseZonedIsoDateTime(text: string): Instant {
+  const m = ZONED_ISO_PARTS.exec(text);
+  if (!m) throw new TimeFormatError(`"${text}" is not an ISO 8601 date-time with seconds and a zone (Z or ±HH:MM)`);
+  const w = wallClockOfParts(m, m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0);
+  checkWallClock(w, text);
+  const offsetHours = Number(m[10] ?? 0);
+  const offsetMinutes = Number(m[11] ?? 0);
+  if (offsetHours > 23 || offsetMinutes > 59) throw new TimeFormatError(`"${text}" has an impossible UTC offset`);
+  const offsetMs = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond) - offsetMs;
 }
 
 /** An instant as ISO 8601 UTC with milliseconds: `2026-10-31T23:30:00.000Z`. */

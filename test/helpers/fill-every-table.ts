@@ -85,6 +85,13 @@ export async function fillEveryTable(ledger: Ledger, payouts = 25): Promise<void
       .executeTakeFirstOrThrow();
     await trx.insertInto('alert_deliveries').values({ alert_id: alertId, channel: 'webhook', target: 'hooks.example.com', event: 'fired', attempted_at: t0, attempts: 1, ok: 1, http_status: 204, error: null }).execute();
     await trx.insertInto('job_runs').values({ job: 'sync', replica: 'r1', started_at: t0, finished_at: t0 + 9, outcome: 'succeeded', error: null, details: '{"fetched":3}', scheduled_at: t0, trigger: 'schedule' }).execute();
+    await trx
+      .insertInto('notification_inbox')
+      .values([
+        { provider: 'smart2pay', source: 'notification', body_sha256: 'cd'.repeat(32), subject: '5001', body: '{"Payout":{"ID":5001,"Amount":"Ωmega — ünïcødé"}}', received_at: t0, last_received_at: t0 + 60_000, deliveries: 2, status: 'confirmed', attempts: 1, next_attempt_at: t0 + 120_000, processed_at: t0 + 1, note: 'the notification differed from the API (stored): Amount 100 (API 1137)' },
+        { provider: 'smartglocal', source: 'webhook', body_sha256: 'ef'.repeat(32), subject: 'ps_0', body: '{"type":"payment_finished","session":{"id":"ps_0"}}', received_at: t0, last_received_at: t0, deliveries: 1, status: 'received', attempts: 3, next_attempt_at: t0 + 8_000, processed_at: null, note: null },
+      ])
+      .execute();
     await trx.insertInto('job_state').values({ job: 'sync', last_success_at: t0 + 9, last_run_at: t0, consecutive_failures: 0, lease_owner: null, lease_expires_at: null, last_tick_at: t0 }).execute();
   });
 }

@@ -25,6 +25,7 @@ const TABLES = [
   'job_runs',
   'job_state',
   'matches',
+  'notification_inbox',
   'payout_status_history',
   'payouts',
   'reconciliation_runs',

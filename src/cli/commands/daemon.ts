@@ -55,6 +55,7 @@ export async function runDaemonCommand(ctx: CommandContext, wiring: DaemonWiring
       schedule: wiring.schedule?.(config),
       routes: (router) => wiring.routes(router, services),
       alerts: wiring.alerts(services),
+      workers: wiring.workers?.(services),
       log: services.log,
       clock: ctx.clock,
       resolvePath: services.resolvePath,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runPoll } from '../../sync/run-sync.js';
 import { type CliState, commandAction } from '../action.js';
+import { inboxActive, inboxLine } from './sync.js';
 
 export function registerPollCommand(program: Command, state: CliState): void {
   program
@@ -15,7 +16,8 @@ export function registerPollCommand(program: Command, state: CliState): void {
           `polled ${result.polled.toLocaleString('en-US')} statuses: ${result.changed.toLocaleString('en-US')} changed` +
           (result.regressions > 0 ? `, ${result.regressions} left Success` : '') +
           (result.missing > 0 ? `, ${result.missing} unknown to the provider` : '') +
-          ` (${result.requests.toLocaleString('en-US')} requests)`;
+          ` (${result.requests.toLocaleString('en-US')} requests)` +
+          (inboxActive(result.inbox) ? `\n${inboxLine(result.inbox)}` : '');
         return { json: result, text };
       }),
     );

@@ -3,7 +3,7 @@ import { requireSmart2PayConfig } from '../../providers/smart2pay/from-config.js
 import { UsageError } from '../../shared/errors.js';
 import { formatHumanTime } from '../../shared/human-time.js';
 import { formatInstant, parseDateTime, TimeFormatError } from '../../shared/time.js';
-import { type RunSyncResult, runSync } from '../../sync/run-sync.js';
+import { type InboxSummary, type RunSyncResult, runSync } from '../../sync/run-sync.js';
 import { type CliState, commandAction } from '../action.js';
 import { count, ProgressLine, rateAndEta } from '../progress.js';
 
@@ -22,6 +22,20 @@ export function parseInstantOption(name: string, text: string | undefined, zone:
     if (error instanceof TimeFormatError) throw new UsageError(`--${name}: ${error.message}`);
     throw error;
   }
+}
+
+/** Whether the inbox had anything to report (most runs without a daemon have none). */
+export function inboxActive(inbox: InboxSummary): boolean {
+  return inbox.confirmed + inbox.rejected + inbox.retrying + inbox.pending > 0;
+}
+
+/** One line on the notification inbox after a sync or poll. */
+export function inboxLine(inbox: InboxSummary): string {
+  return (
+    `notification inbox: ${count(inbox.confirmed)} confirmed, ${count(inbox.rejected)} rejected (unknown to the provider's API)` +
+    (inbox.retrying > 0 ? `, ${count(inbox.retrying)} failed to confirm (retried later)` : '') +
+    `, ${count(inbox.pending)} pending`
+  );
 }
 
 export function registerSyncCommand(program: Command, state: CliState): void {
@@ -77,6 +91,7 @@ export function registerSyncCommand(program: Command, state: CliState): void {
           to: formatInstant(synced.to),
           watermark: synced.watermark === null ? null : formatInstant(synced.watermark),
           poll: polled,
+          inbox: run.inbox,
           durationMs,
         };
         const lines = [
@@ -94,6 +109,7 @@ export function registerSyncCommand(program: Command, state: CliState): void {
               (polled.missing > 0 ? `, ${count(polled.missing)} unknown to the provider` : ''),
           );
         }
+        if (inboxActive(run.inbox)) lines.push(inboxLine(run.inbox));
         return { json, text: lines.join('\n') };
       }),
     );
