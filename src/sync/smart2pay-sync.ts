@@ -260,6 +260,8 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
       await store(rows);
       for (const r of rows) seen.add(r.providerPayoutId);
       if (!queue.isFull(rows.length)) break;
+      // id: a page holding only the payout it started from is the end (full only while pages seen are that small).
+      if (config.offsetMode === 'id' && fresh === 0 && rows.length === 1 && expectOverlap.includes(rows[0]?.providerPayoutId ?? '')) break;
       if (fresh === 0 && offset >= highestOffset) failWindow(w, new Error(`${wrongMode}: a page brought no new payouts`));
       pages += 1;
       if (pages > 100_000) failWindow(w, new Error('offset paging did not end after 100,000 pages'));

@@ -42,6 +42,8 @@ export interface Smart2PaySandboxFaults {
   unavailableRate: number;
   /** Every request is answered 503: the provider is down. */
   down: boolean;
+  /** The provider goes down (503) once it has answered this many list requests: an outage mid-walk. */
+  downAfterListRequests: number | null;
   /** Share of requests delayed by `slowMs`. */
   slowRate: number;
   slowMs: number;
@@ -69,6 +71,7 @@ export const DEFAULT_SMART2PAY_FAULTS: Readonly<Smart2PaySandboxFaults> = Object
   retryAfterSeconds: 1,
   unavailableRate: 0,
   down: false,
+  downAfterListRequests: null,
   slowRate: 0,
   slowMs: 0,
   arrivalsPerListRequest: 0,

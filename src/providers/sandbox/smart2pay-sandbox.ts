@@ -293,7 +293,7 @@ export class Smart2PaySandbox {
   /** Sends a fault response (or waits) as the faults say; true when the request was answered. */
   async #injectFault(res: ServerResponse): Promise<boolean> {
     const f = this.#faults;
-    if (f.down) {
+    if (f.down || (f.downAfterListRequests !== null && this.stats.listRequests >= f.downAfterListRequests)) {
       this.stats.unavailable += 1;
       send(res, 503, JSON.stringify({ Message: 'Service Unavailable' }));
       return true;
