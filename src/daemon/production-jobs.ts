@@ -12,6 +12,7 @@ import { writeReportPack } from '../reports/report-pack.js';
 import { resolveReportPeriod } from '../reports/report-period.js';
 import { instantToWallClock } from '../shared/time.js';
 import { runPoll, runSync } from '../sync/run-sync.js';
+import { verifyJob } from '../sync/verify-job.js';
 import type { JobContext, JobDefinition, JobSummary } from './jobs.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -92,6 +93,7 @@ export function productionJobs(): JobDefinition[] {
         return { matched: outcome.matched, open_exceptions: outcome.openExceptions, opened: outcome.opened, closed: outcome.closed };
       },
     },
+    verifyJob,
     {
       name: 'dailyReport',
       description: "write the previous day's report pack",
