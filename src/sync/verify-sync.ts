@@ -13,12 +13,12 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { createSmart2PayClient, requireSmart2PayConfig } from '../providers/smart2pay/from-config.js';
+import { requireSmart2PayConfig } from '../providers/smart2pay/from-config.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { type Instant, MS_PER_HOUR } from '../shared/time.js';
-import { quietRetries } from './run-sync.js';
-import { type Smart2PaySyncResult, type SyncProgress, syncSmart2PayPayouts } from './smart2pay-sync.js';
+import { runSync } from './run-sync.js';
+import type { Smart2PaySyncResult, SyncProgress } from './smart2pay-sync.js';
 import { readSyncState, SMART2PAY_PAYOUTS_STATE } from './sync-state.js';
 
 export interface VerifyRangeInput {
@@ -65,28 +65,22 @@ export async function runVerify(options: RunVerifyOptions): Promise<VerifyResult
   const state = await readSyncState(options.ledger, SMART2PAY_PAYOUTS_STATE);
   const range = verifyRange({ since: options.since, until: options.until, watermark: state?.watermark ?? null, lookbackHours: config.lookbackHours });
   if (range === null) return { range, missed: 0, missedIds: [], synced: null, durationMs: Math.round(performance.now() - started) };
-  const client = createSmart2PayClient(config, quietRetries(options.log));
-  try {
-    const synced = await syncSmart2PayPayouts({
-      ledger: options.ledger,
-      client,
-      config,
-      now: options.clock(),
-      since: range.from,
-      until: range.to,
-      verify: true,
-      log: options.log,
-      signal: options.signal,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  const { synced } = await runSync({
+    config: options.config,
+    ledger: options.ledger,
+    log: options.log,
+    clock: options.clock,
+    since: range.from,
+    until: range.to,
+    verify: true,
+    signal: options.signal,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  if (synced.inserted > 0) {
+    options.log.warn(`sync --verify found ${synced.inserted} payouts the regular sync had missed; they are stored now`, {
+      missed: synced.inserted,
+      examples: synced.missedIds.join(' '),
     });
-    if (synced.inserted > 0) {
-      options.log.warn(`sync --verify found ${synced.inserted} payouts the regular sync had missed; they are stored now`, {
-        missed: synced.inserted,
-        examples: synced.missedIds.join(' '),
-      });
-    }
-    return { range, missed: synced.inserted, missedIds: synced.missedIds, synced, durationMs: Math.round(performance.now() - started) };
-  } finally {
-    await client.close();
   }
+  return { range, missed: synced.inserted, missedIds: synced.missedIds, synced, durationMs: Math.round(performance.now() - started) };
 }
