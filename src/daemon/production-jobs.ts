@@ -13,6 +13,7 @@ import { htmlReportSettings } from '../reports/html/html-settings.js';
 import { resolveReportPeriod } from '../reports/report-period.js';
 import { instantToWallClock } from '../shared/time.js';
 import { runPoll, runSync } from '../sync/run-sync.js';
+import { verifyJob } from '../sync/verify-job.js';
 import { inThreads, type JobContext, type JobDefinition, type JobSummary } from './jobs.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -125,6 +126,7 @@ function productionJobList(): JobDefinition[] {
         return { matched: outcome.matched, open_exceptions: outcome.openExceptions, opened: outcome.opened, closed: outcome.closed };
       },
     },
+    verifyJob,
     {
       name: 'dailyReport',
       description: "write the previous day's report pack",

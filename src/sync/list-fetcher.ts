@@ -18,22 +18,17 @@ import type { PayoutStatus } from '../domain/payout-status.js';
 import { type Smart2PayClient, type Smart2PayListFilters } from '../providers/smart2pay/client.js';
 import { createSmart2PayMapperFromConfig } from '../providers/smart2pay/from-config.js';
 import { type createSmart2PayMapper, Smart2PayMappingError } from '../providers/smart2pay/mapping.js';
-import { ProviderClock } from '../providers/smart2pay/provider-clock.js';
 import { ProviderError } from '../shared/errors.js';
 import { SMALL_WORKER_LIMITS, startModuleWorker } from '../shared/worker-thread.js';
-import type { SyncWindow } from './windows.js';
 
 export interface FetchedPage {
   /** In the provider's order. */
   observations: PayoutObservation[];
-  /** A row was created in the very second asked as `startDate` / `endDate`. */
-  atStart: boolean;
-  atEnd: boolean;
 }
 
 export interface ListFetcher {
-  /** One list page; `asked` is the range in `filters`, in wall seconds. Throws ProviderError. */
-  fetch(filters: Smart2PayListFilters, asked: SyncWindow, signal?: AbortSignal): Promise<FetchedPage>;
+  /** One list page. Throws ProviderError. */
+  fetch(filters: Smart2PayListFilters, signal?: AbortSignal): Promise<FetchedPage>;
   /** HTTP requests sent and retried so far. */
   readonly stats: { requests: number; retries: number };
   close(): Promise<void>;
@@ -45,13 +40,11 @@ type MapperConfig = Pick<Smart2PayConfig, 'timezone' | 'amountDecimals' | 'metho
 export class InThreadListFetcher implements ListFetcher {
   readonly #client: Smart2PayClient;
   readonly #map: ReturnType<typeof createSmart2PayMapper>;
-  readonly #clock: ProviderClock;
   readonly #ownsClient: boolean;
 
   constructor(client: Smart2PayClient, config: MapperConfig, options: { ownsClient?: boolean } = {}) {
     this.#client = client;
     this.#ownsClient = options.ownsClient ?? false;
-    this.#clock = new ProviderClock(config.timezone);
     this.#map = createSmart2PayMapperFromConfig(config);
   }
 
@@ -59,11 +52,9 @@ export class InThreadListFetcher implements ListFetcher {
     return this.#client.stats;
   }
 
-  async fetch(filters: Smart2PayListFilters, asked: SyncWindow, signal?: AbortSignal): Promise<FetchedPage> {
+  async fetch(filters: Smart2PayListFilters, signal?: AbortSignal): Promise<FetchedPage> {
     const items = await this.#client.listPayouts(filters, signal ? { signal } : {});
     const observations = new Array<PayoutObservation>(items.length);
-    let atStart = false;
-    let atEnd = false;
     for (let i = 0; i < items.length; i += 1) {
       const item = items[i]!;
       try {
@@ -74,11 +65,8 @@ export class InThreadListFetcher implements ListFetcher {
         }
         throw error;
       }
-      const wall = this.#clock.parseWallSeconds(item.payout.Created);
-      if (wall === asked.start) atStart = true;
-      if (wall === asked.end) atEnd = true;
     }
-    return { observations, atStart, atEnd };
+    return { observations };
   }
 
   async close(): Promise<void> {
@@ -157,7 +145,7 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest =
-  | { type: 'fetch'; id: number; filters: Smart2PayListFilters; asked: SyncWindow }
+  | { type: 'fetch'; id: number; filters: Smart2PayListFilters }
   | { type: 'abort'; id: number }
   | { type: 'close' };
 
@@ -168,7 +156,7 @@ export interface TransportedError {
 }
 
 export type WorkerResponse =
-  | { type: 'page'; id: number; rows: ObservationRow[]; atStart: boolean; atEnd: boolean; stats: { requests: number; retries: number } }
+  | { type: 'page'; id: number; rows: ObservationRow[]; stats: { requests: number; retries: number } }
   | { type: 'error'; id: number; error: TransportedError; stats: { requests: number; retries: number } }
   | { type: 'closed' };
 
@@ -200,7 +188,7 @@ export class WorkerListFetcher implements ListFetcher {
     });
   }
 
-  fetch(filters: Smart2PayListFilters, asked: SyncWindow, signal?: AbortSignal): Promise<FetchedPage> {
+  fetch(filters: Smart2PayListFilters, signal?: AbortSignal): Promise<FetchedPage> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#nextId++;
     return new Promise<FetchedPage>((resolve, reject) => {
@@ -218,7 +206,7 @@ export class WorkerListFetcher implements ListFetcher {
         },
       });
       this.#worker.ref();
-      this.#worker.postMessage({ type: 'fetch', id, filters, asked } satisfies WorkerRequest);
+      this.#worker.postMessage({ type: 'fetch', id, filters } satisfies WorkerRequest);
     });
   }
 
@@ -241,7 +229,7 @@ export class WorkerListFetcher implements ListFetcher {
     this.#pending.delete(message.id);
     if (this.#pending.size === 0) this.#worker.unref();
     if (message.type === 'page') {
-      pending.resolve({ observations: message.rows.map(fromRow), atStart: message.atStart, atEnd: message.atEnd });
+      pending.resolve({ observations: message.rows.map(fromRow) });
     } else {
       pending.reject(fromTransported(message.error));
     }

@@ -28,15 +28,13 @@ port.on('message', (message: WorkerRequest) => {
   }
   const abort = new AbortController();
   aborts.set(message.id, abort);
-  fetcher.fetch(message.filters, message.asked, abort.signal).then(
+  fetcher.fetch(message.filters, abort.signal).then(
     (page) => {
       aborts.delete(message.id);
       port.postMessage({
         type: 'page',
         id: message.id,
         rows: page.observations.map(toRow),
-        atStart: page.atStart,
-        atEnd: page.atEnd,
         stats: { ...fetcher.stats },
       } satisfies WorkerResponse);
     },

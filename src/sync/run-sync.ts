@@ -26,6 +26,8 @@ export interface RunSyncOptions {
   until?: number | undefined;
   /** Poll statuses after the list walk (default true). */
   poll?: boolean;
+  /** A verify walk (see `verify-sync.ts`); nothing is polled after it. */
+  verify?: boolean;
   onProgress?: (progress: SyncProgress) => void;
   signal?: AbortSignal | undefined;
 }
@@ -83,10 +85,11 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
       until: options.until,
       log,
       signal: options.signal,
+      verify: options.verify ?? false,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     const polled =
-      options.poll === false
+      options.poll === false || options.verify
         ? null
         : await pollSmart2PayStatuses({
             ledger: options.ledger,

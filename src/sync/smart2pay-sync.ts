@@ -6,7 +6,9 @@
  *
  * How (see `windows.ts` for the pure part):
  * - walk `[watermark − lookback, now − settle)` (or `--since/--until`) in
- *   `startDate`/`endDate` windows cut on the provider's wall clock;
+ *   `startDate`/`endDate` windows cut on the provider's wall clock, each
+ *   asked with one second more at both ends (`requestRange`), so a payout in
+ *   a boundary second is found whatever the provider's bounds mean;
  * - a full page splits the window; a full one-second window is paged with
  *   `offset` (position with overlap, or ID, per `smart2pay.offsetMode`);
  * - rows are deduplicated by ID and upserted one transaction per page
@@ -27,7 +29,7 @@ import { formatInstant, type Instant } from '../shared/time.js';
 import { InThreadListFetcher, type ListFetcher, WorkerListFetcher } from './list-fetcher.js';
 import { nextWatermark, syncRange } from './sync-range.js';
 import { advanceWatermark, readSyncState, SMART2PAY_PAYOUTS_STATE } from './sync-state.js';
-import { learnPadding, type Padding, requestRange, type SyncWindow, WindowPlanner, WindowQueue } from './windows.js';
+import { requestRange, type SyncWindow, WindowPlanner, WindowQueue } from './windows.js';
 
 export interface SyncProgress {
   windows: number;
@@ -58,6 +60,12 @@ export interface Smart2PaySyncOptions {
   monotonicMs?: () => number;
   /** Stops the walk between windows (daemon shutdown); what is committed stays, the watermark says how far. */
   signal?: AbortSignal | undefined;
+  /**
+   * A verify walk (`sync --verify`, see `verify-sync.ts`): the first window
+   * is half as long, so every edge falls inside a window of a regular walk;
+   * the watermark is left alone; payouts the ledger did not have are named.
+   */
+  verify?: boolean;
 }
 
 export interface Smart2PaySyncResult extends Omit<UpsertPayoutsCounts, 'received'> {
@@ -75,7 +83,12 @@ export interface Smart2PaySyncResult extends Omit<UpsertPayoutsCounts, 'received
   to: Instant;
   previousWatermark: Instant | null;
   watermark: Instant | null;
+  /** Verify walks: provider IDs of the first payouts the ledger did not have (at most `MISSED_IDS_KEPT`). */
+  missedIds: string[];
 }
+
+/** How many missed payouts a verify walk names (the count covers them all). */
+export const MISSED_IDS_KEPT = 20;
 
 /** Rows an offset page re-reads from the previous page, to notice rows moving under us. */
 const POSITION_OVERLAP = 5;
@@ -114,6 +127,7 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   const totals = { fetched: 0, inserted: 0, updated: 0, unchanged: 0, statusChanges: 0, regressions: 0 };
   let windowsDone = 0;
   let offsetPages = 0;
+  const missedIds: string[] = [];
   /** Wall second after the last finished window (everything before it is committed). */
   let finishedThrough: number | null = null;
   let watermark = previousWatermark;
@@ -134,6 +148,7 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     end: hi,
     initialSeconds: config.windowHours * 3600,
     maxSeconds: config.windowHours * 3600,
+    ...(options.verify ? { firstSeconds: (config.windowHours * 3600) / 2 } : {}),
   });
   const queue = new WindowQueue(planner, { lookahead: config.listConcurrency, limit: config.pageLimit });
   const label = (w: SyncWindow): string => {
@@ -146,23 +161,16 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   const abort = new AbortController();
   const inFlight = new Map<SyncWindow, Promise<Fetched>>();
 
-  // Bounds of unknown inclusivity are padded by a second until a row on the bound proves it inclusive.
-  let padding: Padding = config.dateBounds === 'pad' ? { start: true, end: true } : { start: false, end: false };
   const fetchPage = (w: SyncWindow, offset?: string | number, range?: SyncWindow): Promise<Fetched> => {
-    const asked = range ?? requestRange(w, padding);
+    const asked = range ?? requestRange(w);
     const filters: Smart2PayListFilters = {
       limit: config.pageLimit,
       startDate: clock.formatWallSeconds(asked.start),
       endDate: clock.formatWallSeconds(asked.end),
       ...(offset !== undefined ? { offset } : {}),
     };
-    return fetcher.fetch(filters, asked, abort.signal).then(
-      (page) => {
-        if ((padding.start && page.atStart) || (padding.end && page.atEnd)) {
-          padding = learnPadding(padding, asked, [...(page.atStart ? [asked.start] : []), ...(page.atEnd ? [asked.end] : [])]);
-        }
-        return { ok: true as const, items: page.observations, asked };
-      },
+    return fetcher.fetch(filters, abort.signal).then(
+      (page) => ({ ok: true as const, items: page.observations, asked }),
       (error: unknown) => ({ ok: false as const, error }),
     );
   };
@@ -177,10 +185,15 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
   const store = async (items: readonly PayoutObservation[]): Promise<void> => {
     totals.fetched += items.length;
     if (items.length === 0) return;
-    // Deduplicate by ID (a padded bound can bring a row twice); the last one wins.
+    // Deduplicate by ID (the overlapping edges bring some rows twice); the last one wins.
     const byId = new Map<string, PayoutObservation>();
     for (const item of items) byId.set(item.providerPayoutId, item);
-    const counts = await upsertPayouts(ledger, byId.size === items.length ? items : [...byId.values()], { source: 'list', now });
+    const unique = byId.size === items.length ? items : [...byId.values()];
+    if (options.verify && missedIds.length < MISSED_IDS_KEPT) {
+      const known = await knownPayoutIds(ledger, unique.map((o) => o.providerPayoutId));
+      for (const o of unique) if (!known.has(o.providerPayoutId) && missedIds.length < MISSED_IDS_KEPT) missedIds.push(o.providerPayoutId);
+    }
+    const counts = await upsertPayouts(ledger, unique, { source: 'list', now });
     totals.inserted += counts.inserted;
     totals.updated += counts.updated;
     totals.unchanged += counts.unchanged;
@@ -190,7 +203,7 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
 
   let lastCheckpoint = monotonic();
   const checkpoint = async (reachedWall: number, force: boolean): Promise<void> => {
-    if (range.watermarkLimit === null) return;
+    if (range.watermarkLimit === null || options.verify) return;
     const reached = clock.instantOfWallSeconds(reachedWall);
     const next = nextWatermark(watermark, reached, range.watermarkLimit);
     if (next === watermark && !force) return;
@@ -247,6 +260,8 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
       await store(rows);
       for (const r of rows) seen.add(r.providerPayoutId);
       if (!queue.isFull(rows.length)) break;
+      // id: a page holding only the payout it started from is the end (full only while pages seen are that small).
+      if (config.offsetMode === 'id' && fresh === 0 && rows.length === 1 && expectOverlap.includes(rows[0]?.providerPayoutId ?? '')) break;
       if (fresh === 0 && offset >= highestOffset) failWindow(w, new Error(`${wrongMode}: a page brought no new payouts`));
       pages += 1;
       if (pages > 100_000) failWindow(w, new Error('offset paging did not end after 100,000 pages'));
@@ -326,8 +341,6 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
 
   if (ownsFetcher) await fetcher.close();
   log.debug('sync walked', {
-    paddedStart: padding.start,
-    paddedEnd: padding.end,
     windows: windowsDone,
     splits: queue.splits,
     largestPage: queue.largestPage,
@@ -345,5 +358,18 @@ export async function syncSmart2PayPayouts(options: Smart2PaySyncOptions): Promi
     to: range.to,
     previousWatermark,
     watermark,
+    missedIds,
   };
+}
+
+/** Which of these Smart2Pay payout IDs the ledger already holds. */
+async function knownPayoutIds(ledger: Ledger, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await ledger.db
+    .selectFrom('payouts')
+    .select('provider_payout_id')
+    .where('provider', '=', 'smart2pay')
+    .where('provider_payout_id', 'in', ids)
+    .execute();
+  return new Set(rows.map((r) => r.provider_payout_id));
 }

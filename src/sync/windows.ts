@@ -40,34 +40,22 @@ export function isFullPage(rows: number, limit: number, largestPage: number): bo
   return rows > 0 && rows >= Math.min(limit, Math.max(largestPage, rows));
 }
 
-/** Which ends of the asked range get one extra second. */
-export interface Padding {
-  start: boolean;
-  end: boolean;
-}
-
 /**
- * The `startDate`/`endDate` to ask for a window. A padded end asks one
- * second more: whether the provider's bound is inclusive or exclusive
- * (undocumented), the answer then covers the whole window.
+ * Seconds every window's asked range reaches into each neighbour. Whether
+ * `startDate`/`endDate` include their second, and at what precision the
+ * provider compares them, is undocumented; a provider that stores
+ * milliseconds and reads `endDate=…03` as `≤ …03.000` leaves out every row at
+ * `…03.001`–`…03.999`. One second more at each end covers a window under
+ * every reading (inclusive, exclusive, first instant of the second), so a
+ * payout in a boundary second always lands in at least one window; the rows
+ * asked twice are deduplicated by ID. Nothing learned from the answers may
+ * ask less: a row on the bound proves only that that row was inside it.
  */
-export function requestRange(w: SyncWindow, pad: Padding): SyncWindow {
-  return { start: pad.start ? w.start - 1 : w.start, end: pad.end ? w.end + 1 : w.end };
-}
+export const EDGE_OVERLAP_SECONDS = 1;
 
-/**
- * Learns the provider's bounds from what it returns: a row created in the
- * very second asked as `startDate` (or `endDate`) proves that bound
- * inclusive, so that end needs no padding any more. Never unlearns.
- */
-export function learnPadding(pad: Padding, asked: SyncWindow, rowSeconds: Iterable<number>): Padding {
-  if (!pad.start && !pad.end) return pad;
-  let { start, end } = pad;
-  for (const t of rowSeconds) {
-    if (start && t === asked.start) start = false;
-    if (end && t === asked.end) end = false;
-  }
-  return start === pad.start && end === pad.end ? pad : { start, end };
+/** The `startDate`/`endDate` to ask for a window: the window and one second more at each end. */
+export function requestRange(w: SyncWindow): SyncWindow {
+  return { start: w.start - EDGE_OVERLAP_SECONDS, end: w.end + EDGE_OVERLAP_SECONDS };
 }
 
 export interface WindowPlannerOptions {
@@ -75,8 +63,14 @@ export interface WindowPlannerOptions {
   start: number;
   /** Last wall second to walk (included). */
   end: number;
-  /** Length of the first window, in seconds. */
+  /** Length of the windows before any density is known, in seconds. */
   initialSeconds: number;
+  /**
+   * Length of the very first window (default `initialSeconds`). A verify
+   * walk starts with half a window, so its edges fall inside the windows of
+   * a regular walk of the same range.
+   */
+  firstSeconds?: number;
   /** Longest window ever asked, in seconds. */
   maxSeconds: number;
 }
@@ -90,12 +84,14 @@ export class WindowPlanner {
   readonly #maxSeconds: number;
   #next: number;
   #span: number;
+  #first: number | null;
 
   constructor(options: WindowPlannerOptions) {
     this.#next = options.start;
     this.#end = options.end;
     this.#maxSeconds = Math.max(1, Math.floor(options.maxSeconds));
     this.#span = Math.min(this.#maxSeconds, Math.max(1, Math.floor(options.initialSeconds)));
+    this.#first = options.firstSeconds === undefined ? null : Math.max(1, Math.floor(options.firstSeconds));
   }
 
   /** Seconds of the next window. */
@@ -106,7 +102,9 @@ export class WindowPlanner {
   /** The next window, or null when all of `[start, end]` has been handed out. */
   next(): SyncWindow | null {
     if (this.#next > this.#end) return null;
-    const w = { start: this.#next, end: Math.min(this.#end, this.#next + this.#span - 1) };
+    const span = this.#first ?? this.#span;
+    this.#first = null;
+    const w = { start: this.#next, end: Math.min(this.#end, this.#next + span - 1) };
     this.#next = w.end + 1;
     return w;
   }

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   isFullPage,
-  learnPadding,
   requestRange,
   splitWindow,
   type SyncWindow,
@@ -130,18 +129,16 @@ describe('window splitting', () => {
     expect(isFullPage(1200, 1000, 0)).toBe(true); // the server ignored limit
   });
 
-  it('pads the asked range by a second on the ends whose inclusivity is not known', () => {
-    expect(requestRange({ start: 10, end: 20 }, { start: true, end: true })).toEqual({ start: 9, end: 21 });
-    expect(requestRange({ start: 10, end: 20 }, { start: false, end: true })).toEqual({ start: 10, end: 21 });
-    expect(requestRange({ start: 10, end: 20 }, { start: false, end: false })).toEqual({ start: 10, end: 20 });
+  it('asks every window with one second more at each end, so neighbours overlap', () => {
+    expect(requestRange({ start: 10, end: 20 })).toEqual({ start: 9, end: 21 });
+    expect(requestRange({ start: 10, end: 10 })).toEqual({ start: 9, end: 11 });
   });
 
-  it('stops padding a bound once a row on it proves it inclusive, and never starts again', () => {
-    const both = { start: true, end: true };
-    expect(learnPadding(both, { start: 9, end: 21 }, [10, 15, 20])).toBe(both);
-    expect(learnPadding(both, { start: 9, end: 21 }, [9, 15])).toEqual({ start: false, end: true });
-    expect(learnPadding({ start: false, end: true }, { start: 9, end: 21 }, [21])).toEqual({ start: false, end: false });
-    expect(learnPadding({ start: false, end: false }, { start: 9, end: 21 }, [])).toEqual({ start: false, end: false });
+  it('a shortened first window shifts every later edge', () => {
+    const planner = new WindowPlanner({ start: 0, end: 99, initialSeconds: 20, maxSeconds: 20, firstSeconds: 10 });
+    const windows = [];
+    for (let w = planner.next(); w; w = planner.next()) windows.push(w);
+    expect(windows.map((w) => w.start)).toEqual([0, 10, 30, 50, 70, 90]);
   });
 
   it('the planner hands out windows that tile the range, and adapts their size', () => {

@@ -4,6 +4,8 @@ import { UsageError } from '../../shared/errors.js';
 import { formatHumanTime } from '../../shared/human-time.js';
 import { formatInstant, parseDateTime, TimeFormatError } from '../../shared/time.js';
 import { type InboxSummary, type RunSyncResult, runSync } from '../../sync/run-sync.js';
+import type { SyncProgress } from '../../sync/smart2pay-sync.js';
+import { runVerify, type VerifyResult } from '../../sync/verify-sync.js';
 import { type CliState, commandAction } from '../action.js';
 import { count, ProgressLine, rateAndEta } from '../progress.js';
 
@@ -11,6 +13,7 @@ interface SyncOptions extends Record<string, unknown> {
   since?: string;
   until?: string;
   poll: boolean;
+  verify?: boolean;
 }
 
 /** `--since`/`--until`: ISO 8601, or a local date-time read in the reporting zone. */
@@ -45,6 +48,7 @@ export function registerSyncCommand(program: Command, state: CliState): void {
     .option('--since <iso>', 're-walk from this instant (ISO 8601) instead of the watermark')
     .option('--until <iso>', 'walk up to this instant instead of now minus settleSeconds')
     .option('--no-poll', 'skip the status poll that follows the list sync')
+    .option('--verify', 'self-check: re-walk [--since, --until) with shifted windows, store and count payouts the regular sync missed')
     .action(
       commandAction<SyncOptions>(state, async (ctx, _args, options) => {
         requireSmart2PayConfig(ctx.config, 'sync'); // before opening the ledger: a missing section is a config error
@@ -53,9 +57,21 @@ export function registerSyncCommand(program: Command, state: CliState): void {
         if (since !== undefined && until !== undefined && since >= until) {
           throw new UsageError('--since must be before --until');
         }
+        if (options.verify && since === undefined) throw new UsageError('--verify needs --since (the start of the stretch to check)');
         const ledger = await ctx.ledger();
         const zone = ctx.config.timezone;
         const progress = ProgressLine.of(ctx);
+        const onProgress = (p: SyncProgress) =>
+          progress.update(
+            () => `sync: ${count(p.windows)} windows, ${count(p.fetched)} payouts, ${rateAndEta(p.fetched, p.elapsedMs)}, at ${formatHumanTime(p.reached, zone)}`,
+          );
+        if (options.verify && since !== undefined) {
+          try {
+            return verifyOutput(await runVerify({ config: ctx.config, ledger, log: ctx.log.child('sync'), clock: ctx.clock, since, until, onProgress }));
+          } finally {
+            progress.clear();
+          }
+        }
         let run: RunSyncResult;
         try {
           run = await runSync({
@@ -66,10 +82,7 @@ export function registerSyncCommand(program: Command, state: CliState): void {
             since,
             until,
             poll: options.poll,
-            onProgress: (p) =>
-              progress.update(
-                () => `sync: ${count(p.windows)} windows, ${count(p.fetched)} payouts, ${rateAndEta(p.fetched, p.elapsedMs)}, at ${formatHumanTime(p.reached, zone)}`,
-              ),
+            onProgress,
           });
         } finally {
           progress.clear();
@@ -113,4 +126,39 @@ export function registerSyncCommand(program: Command, state: CliState): void {
         return { json, text: lines.join('\n') };
       }),
     );
+}
+
+/** `sync --verify`: the sync JSON shape (nothing polled, the watermark untouched) plus what the check found. */
+function verifyOutput(result: VerifyResult): { json: Record<string, unknown>; text: string } {
+  const { synced, range } = result;
+  const json = {
+    fetched: synced?.fetched ?? 0,
+    inserted: synced?.inserted ?? 0,
+    updated: synced?.updated ?? 0,
+    unchanged: synced?.unchanged ?? 0,
+    requests: synced?.requests ?? 0,
+    retries: synced?.retries ?? 0,
+    statusChanges: synced?.statusChanges ?? 0,
+    regressions: synced?.regressions ?? 0,
+    windows: synced?.windows ?? 0,
+    splits: synced?.splits ?? 0,
+    offsetPages: synced?.offsetPages ?? 0,
+    from: range === null ? null : formatInstant(range.from),
+    to: range === null ? null : formatInstant(range.to),
+    watermark: synced?.watermark == null ? null : formatInstant(synced.watermark),
+    poll: null,
+    durationMs: result.durationMs,
+    verify: { checked: range !== null, missed: result.missed, missedIds: result.missedIds },
+  };
+  if (range === null) {
+    return { json, text: 'verify: nothing to check (nothing synced yet, or --since is not before what the regular sync has finished)' };
+  }
+  const walked =
+    `verified ${formatInstant(range.from)} to ${formatInstant(range.to)}: ${count(json.fetched)} payouts fetched ` +
+    `(${count(json.windows)} windows, ${count(json.requests)} requests, ${(result.durationMs / 1000).toFixed(1)} s)`;
+  const found =
+    result.missed === 0
+      ? 'missed by the regular sync: 0'
+      : `missed by the regular sync: ${count(result.missed)} (now stored), e.g. ${result.missedIds.slice(0, 5).join(', ')}`;
+  return { json, text: `${walked}\n${found}` };
 }

@@ -10,5 +10,7 @@ export const scheduleSection = z
     reconcile: cronExpression().nullable().default('0 6 * * *'),
     dailyReport: cronExpression().nullable().default('30 6 * * *'),
     monthlyReport: cronExpression().nullable().default('0 7 1 * *'),
+    /** The sync self-check (`sync --verify` over the last `smart2pay.verifyDays`): weekly, Sunday 04:00. */
+    verify: cronExpression().nullable().default('0 4 * * 0'),
   })
   .prefault({});

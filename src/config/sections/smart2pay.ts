@@ -25,11 +25,13 @@ export const smart2paySection = z.strictObject({
   /** Length of the first window tried; full windows are split. */
   windowHours: positiveInt().default(24),
   /**
-   * How `startDate`/`endDate` bound the list (undocumented): `pad` asks one
-   * second more on each side so the window is covered whether the provider
-   * treats them as inclusive or exclusive; `inclusive` asks exactly.
+   * Accepted for older configs and ignored: every window is asked with one
+   * second more at each end whatever this says, because no setting can know
+   * how the provider compares its bounds (see `src/sync/windows.ts`).
    */
   dateBounds: z.enum(['pad', 'inclusive'], { error: 'must be "pad" or "inclusive"' }).default('pad'),
+  /** The daemon's `verify` job re-walks this many days back (up to the watermark less the look-back). */
+  verifyDays: positiveInt().default(35),
   /** List requests in flight at once: the next windows are fetched while one is stored. */
   listConcurrency: positiveInt().default(2),
   /** Parse list pages in a worker thread, so parsing overlaps storing (a sync then uses two cores). */

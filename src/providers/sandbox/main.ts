@@ -7,10 +7,11 @@
  * Prints one line on stdout once it listens: a JSON object with `url`,
  * `siteId`, `apiKey`, `payouts`, `zone`. Runs until SIGINT/SIGTERM.
  * `--faults '<json>'` switches misbehaviour on (keys of Smart2PaySandboxFaults,
- * or "hostile" for all of them).
+ * or "hostile" for all of them); `--bounds inclusive|exclusive|milliseconds`
+ * picks what `startDate`/`endDate` mean (see `BoundSemantics`).
  */
 import { parseArgs } from 'node:util';
-import { HOSTILE_SMART2PAY_FAULTS, type Smart2PaySandboxFaults, startSmart2PaySandbox } from './smart2pay-sandbox.js';
+import { BOUND_SEMANTICS, type BoundSemantics, HOSTILE_SMART2PAY_FAULTS, type Smart2PaySandboxFaults, startSmart2PaySandbox } from './smart2pay-sandbox.js';
 
 function fail(message: string): never {
   process.stderr.write(`smart2pay sandbox: ${message}\n`);
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     'page-cap': { type: 'string' },
     end: { type: 'string' },
     faults: { type: 'string' },
+    bounds: { type: 'string', default: 'inclusive' },
   },
   strict: true,
 });
@@ -53,6 +55,9 @@ if (values['page-cap'] !== undefined) faults.maxPageSize = intOption(values['pag
 const end = values.end === undefined ? undefined : Date.parse(values.end);
 if (end !== undefined && Number.isNaN(end)) fail('--end must be an ISO 8601 date-time');
 
+const bounds = values.bounds as BoundSemantics;
+if (!BOUND_SEMANTICS.includes(bounds)) fail(`--bounds must be one of ${BOUND_SEMANTICS.join(', ')}`);
+
 const started = Date.now();
 const running = await startSmart2PaySandbox({
   count: intOption(values.payouts, 'payouts', 0),
@@ -63,6 +68,7 @@ const running = await startSmart2PaySandbox({
   apiKey: values['api-key'],
   days: intOption(values.days, 'days', 30),
   zone: values.zone,
+  bounds,
   faults,
   ...(end !== undefined ? { end } : {}),
 });

@@ -9,6 +9,9 @@
  * - `GET /v1/payouts/{id}` → `{"Payout":{...}}`;
  * - `GET /v1/payouts/{id}/status` → `{"Payout":{ID, MerchantTransactionID, Status}}`.
  *
+ * `bounds` picks what `startDate`/`endDate` mean, `Created` to the
+ * millisecond included (see `BoundSemantics`).
+ *
  * Misbehaviour is switchable at any time (`setFaults`): pages capped below
  * `limit`, newest-first order, exclusive date bounds, offsets as positions
  * or IDs, 429 with and without `Retry-After`, 503, a provider that is down,
@@ -21,6 +24,13 @@ import { type Instant, TimeFormatError } from '../../shared/time.js';
 import { ProviderClock } from '../smart2pay/provider-clock.js';
 import { type RunningSandbox, type SandboxHandler, startSandboxServer } from './sandbox-server.js';
 import {
+  boundSemanticsFaults,
+  type BoundSemantics,
+  type BrokenField,
+  DEFAULT_SMART2PAY_FAULTS,
+  type Smart2PaySandboxFaults,
+} from './smart2pay-sandbox-faults.js';
+import {
   isFinalStatusId,
   type NewSandboxPayout,
   type SandboxPayout,
@@ -30,80 +40,14 @@ import {
 } from './smart2pay-sandbox-data.js';
 
 export type { NewSandboxPayout, SandboxPayout, SandboxReason } from './smart2pay-sandbox-data.js';
-
-export type BrokenField = 'Amount' | 'Created' | 'Currency' | 'ID' | 'Status';
-
-export interface Smart2PaySandboxFaults {
-  /** Rows a list page holds at most, whatever `limit` asks (the provider's own cap). */
-  maxPageSize: number;
-  /** Sort order of the list (the provider's examples are newest first). */
-  order: 'newest-first' | 'oldest-first';
-  /** Whether `startDate` / `endDate` include their second. */
-  startInclusive: boolean;
-  endInclusive: boolean;
-  /** What `offset` means: a row position, or the ID to start from (included). */
-  offsetMode: 'position' | 'id';
-  /** Share of requests answered 429. */
-  rateLimitedRate: number;
-  /** `Retry-After` seconds sent with a 429; null sends none; `mixed` sends it with every other one. */
-  retryAfterSeconds: number | null | 'mixed';
-  /** Share of requests answered 503. */
-  unavailableRate: number;
-  /** Every request is answered 503: the provider is down. */
-  down: boolean;
-  /** Share of requests delayed by `slowMs`. */
-  slowRate: number;
-  slowMs: number;
-  /** New payouts created at each list request (payouts arriving while you page). */
-  arrivalsPerListRequest: number;
-  /** Arrivals get a `Created` up to this many seconds in the past: rows the provider shows late. */
-  arrivalBackdateSeconds: number;
-  /** Non-final payouts that turn final at each list request (status changes over time). */
-  statusChangesPerListRequest: number;
-  /** Share of those changes that reverse a Success payout instead (a regression). */
-  reversalShare: number;
-  /** Serve this payout with one broken field: the page holding it is malformed. */
-  malformed: { payoutId: number; field: BrokenField } | null;
-  /** Share of list requests answered with a cut-off JSON body. */
-  truncatedRate: number;
-}
-
-export const DEFAULT_SMART2PAY_FAULTS: Readonly<Smart2PaySandboxFaults> = Object.freeze({
-  maxPageSize: 1000,
-  order: 'newest-first',
-  startInclusive: true,
-  endInclusive: true,
-  offsetMode: 'position',
-  rateLimitedRate: 0,
-  retryAfterSeconds: 1,
-  unavailableRate: 0,
-  down: false,
-  slowRate: 0,
-  slowMs: 0,
-  arrivalsPerListRequest: 0,
-  arrivalBackdateSeconds: 0,
-  statusChangesPerListRequest: 0,
-  reversalShare: 0,
-  malformed: null,
-  truncatedRate: 0,
-});
-
-/** A hostile but honest provider: every fault a real list has, all switched on. */
-export const HOSTILE_SMART2PAY_FAULTS: Readonly<Partial<Smart2PaySandboxFaults>> = Object.freeze({
-  maxPageSize: 400,
-  order: 'newest-first',
-  startInclusive: false,
-  endInclusive: false,
-  rateLimitedRate: 0.05,
-  retryAfterSeconds: 'mixed',
-  unavailableRate: 0.05,
-  slowRate: 0.05,
-  slowMs: 30,
-  arrivalsPerListRequest: 2,
-  arrivalBackdateSeconds: 600,
-  statusChangesPerListRequest: 3,
-  reversalShare: 0.1,
-});
+export {
+  BOUND_SEMANTICS,
+  type BoundSemantics,
+  type BrokenField,
+  DEFAULT_SMART2PAY_FAULTS,
+  HOSTILE_SMART2PAY_FAULTS,
+  type Smart2PaySandboxFaults,
+} from './smart2pay-sandbox-faults.js';
 
 export interface Smart2PaySandboxOptions {
   /** Seed of everything random (data and faults). Default 1. */
@@ -126,6 +70,12 @@ export interface Smart2PaySandboxOptions {
   bursts?: readonly { at: Instant; count: number }[];
   /** ID of the first payout. Default 100000. */
   firstId?: number;
+  /**
+   * What `startDate`/`endDate` mean (see `BoundSemantics`); sets the bound
+   * faults (`faults` given here win) and whether `Created` keeps
+   * milliseconds. Default `inclusive`.
+   */
+  bounds?: BoundSemantics;
   faults?: Partial<Smart2PaySandboxFaults>;
   /** The sandbox's now. Default `Date.now`. */
   clock?: () => Instant;
@@ -198,7 +148,8 @@ export class Smart2PaySandbox {
     this.#providerClock = new ProviderClock(this.zone);
     this.#authorization = `Basic ${Buffer.from(`${this.siteId}:${this.apiKey}`).toString('base64')}`;
     this.#random = seededRandom(this.seed ^ 0xfa17);
-    this.#faults = { ...DEFAULT_SMART2PAY_FAULTS, ...options.faults };
+    const { milliseconds, ...bounds } = boundSemanticsFaults(options.bounds ?? 'inclusive');
+    this.#faults = { ...DEFAULT_SMART2PAY_FAULTS, ...bounds, ...options.faults };
     const count = options.count ?? 0;
     const burstTotal = (options.bursts ?? []).reduce((n, b) => n + b.count, 0);
     this.#book = new Smart2PayPayoutBook({
@@ -206,6 +157,7 @@ export class Smart2PaySandbox {
       siteId: this.siteId,
       zone: this.zone,
       capacity: count + burstTotal + 1024,
+      milliseconds,
       ...(options.firstId !== undefined ? { firstId: options.firstId } : {}),
     });
     if (count + burstTotal > 0) {
@@ -249,10 +201,10 @@ export class Smart2PaySandbox {
     return inputs.map((input) => this.addPayout(input));
   }
 
-  /** `count` random payouts all created in the second of `at`; returns their IDs. */
+  /** `count` random payouts all created in the second of `at` (spread over its milliseconds when kept); returns their IDs. */
   addBurst(at: Instant, count: number, statusId = 2): number[] {
     const ids: number[] = [];
-    for (let i = 0; i < count; i += 1) ids.push(this.#book.addRandom(at, statusId));
+    for (let i = 0; i < count; i += 1) ids.push(this.#book.addRandom(at, statusId, true));
     return ids;
   }
 
@@ -341,7 +293,7 @@ export class Smart2PaySandbox {
   /** Sends a fault response (or waits) as the faults say; true when the request was answered. */
   async #injectFault(res: ServerResponse): Promise<boolean> {
     const f = this.#faults;
-    if (f.down) {
+    if (f.down || (f.downAfterListRequests !== null && this.stats.listRequests >= f.downAfterListRequests)) {
       this.stats.unavailable += 1;
       send(res, 503, JSON.stringify({ Message: 'Service Unavailable' }));
       return true;
