@@ -69,6 +69,7 @@ export async function importInternalRecords(ledger: Ledger, file: string, option
         const lastRow = Math.max(batch.records.at(-1)?.[0] ?? 0, batch.problems.at(-1)?.row ?? 0);
         progress.rowsRead = Math.max(progress.rowsRead, lastRow - 1);
         progress.recordsWritten += batch.records.length;
+        for (const p of batch.problems) problems.add(p);
         problems.addUnlisted(batch.moreProblems);
         if (batch.records.length > 0) {
           try {
