@@ -124,7 +124,7 @@ export class JobRunner {
 
   /** Stops every job thread at once (after the grace: their open transactions roll back). */
   async terminateThreads(): Promise<void> {
-    await Promise.all([...this.#active.values()].map((a) => a.thread?.terminate()));
+    await Promise.all([...this.#active.values()].map((a) => a.thread?.terminate() ?? Promise.resolve()));
   }
 
   async #claimAndRun(definition: JobDefinition, tick: Instant, trigger: JobTrigger, active: ActiveRun): Promise<void> {

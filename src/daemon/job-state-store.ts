@@ -136,21 +136,7 @@ export class JobStateStore {
           .where('replica', '=', decision.takeoverFrom)
           .execute();
       }
-      const { id } = await trx
-        .insertInto('job_runs')
-        .values({
-          job,
-          replica: this.#replica,
-          started_at: now,
-          finished_at: null,
-          outcome: 'running',
-          error: null,
-          details: null,
-          scheduled_at: decision.tick,
-          trigger: request.trigger,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const id = await this.#startRun(trx, job, decision.tick, request.trigger, now);
       return {
         claim: true,
         run: {
@@ -179,21 +165,7 @@ export class JobStateStore {
       const row = await this.#lockState(trx, run.job);
       if (row.lease_owner !== this.#replica) return null;
       await trx.updateTable('job_state').set({ lease_expires_at: now + this.#leaseMs, last_run_at: now }).where('job', '=', run.job).execute();
-      const { id } = await trx
-        .insertInto('job_runs')
-        .values({
-          job: run.job,
-          replica: this.#replica,
-          started_at: now,
-          finished_at: null,
-          outcome: 'running',
-          error: null,
-          details: null,
-          scheduled_at: run.tick,
-          trigger: 'retry',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const id = await this.#startRun(trx, run.job, run.tick, 'retry', now);
       return { ...run, runId: id, trigger: 'retry' as const, startedAt: now };
     });
   }
@@ -321,6 +293,16 @@ export class JobStateStore {
       });
     }
     return found;
+  }
+
+  /** A `running` row in `job_runs` for this replica; its ID. */
+  async #startRun(trx: LedgerTransaction, job: string, tick: Instant, trigger: JobTrigger, now: Instant): Promise<number> {
+    const { id } = await trx
+      .insertInto('job_runs')
+      .values({ job, replica: this.#replica, started_at: now, finished_at: null, outcome: 'running', error: null, details: null, scheduled_at: tick, trigger })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return id;
   }
 
   #lockState(trx: LedgerTransaction, job: string) {

@@ -45,7 +45,7 @@ export class Scheduler {
   }
 
   start(): void {
-    const { jobs, timeZone, runner, clock, log } = this.#o;
+    const { jobs, timeZone, runner, log } = this.#o;
     void this.#catchUp();
     for (const job of jobs) {
       const task = createTask(job.expression, (ctx) => runner.trigger(job.name, ctx.date.getTime(), 'schedule'), {

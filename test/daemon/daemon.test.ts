@@ -146,7 +146,8 @@ for (const dialect of DIALECTS) {
         return h.status === 503 ? h : undefined;
       }, '/healthz to answer 503', 30_000, 50);
       // The public answer: the status and each job's state, nothing else.
-      expect(sick.body).toEqual({ status: 'down', jobs: { flaky: 'down', tick: expect.stringMatching(/^(ok|running)$/) } });
+      expect(sick.body).toEqual({ status: 'down', jobs: { flaky: 'down', tick: sick.body.jobs.tick } });
+      expect(['ok', 'running']).toContain(sick.body.jobs.tick);
       expect(sick.detail.jobs.flaky).toMatchObject({ state: 'down', consecutiveFailures: 3, failureThreshold: 3, lastRun: { outcome: 'failed' } });
       expect(sick.detail.jobs.flaky!.failingSince).not.toBeNull();
       expect(sick.detail.jobs.tick).toMatchObject({ consecutiveFailures: 0 });

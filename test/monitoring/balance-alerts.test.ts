@@ -97,7 +97,7 @@ for (const dialect of DIALECTS) {
       expect(alerts.map((a) => [a.condition_key, a.state, a.notify_count])).toEqual([['low_balance:EUR', 'resolved', 2]]);
       const deliveries = await t.ledger.db.selectFrom('alert_deliveries').selectAll().orderBy('id').execute();
       // A webhook is stored as its host and a hash of its URL (never the URL: it carries a token).
-      const webhookTarget = expect.stringMatching(new RegExp(`^${new URL(hook.url).host}#[0-9a-f]{12}$`));
+      const webhookTarget: unknown = expect.stringMatching(new RegExp(`^${new URL(hook.url).host}#[0-9a-f]{12}$`));
       expect(deliveries.map((d) => [d.channel, d.target, d.event, d.ok])).toEqual([
         ['log', null, 'fired', 1],
         ['webhook', webhookTarget, 'fired', 1],
@@ -164,7 +164,7 @@ for (const dialect of DIALECTS) {
       const failed = await t.ledger.db.selectFrom('alert_deliveries').selectAll().where('channel', '=', 'webhook').execute();
       expect(failed).toEqual([
         expect.objectContaining({
-          target: expect.stringMatching(new RegExp(`^${new URL(hook.url).host}#[0-9a-f]{12}$`)),
+          target: expect.stringMatching(new RegExp(`^${new URL(hook.url).host}#[0-9a-f]{12}$`)) as unknown,
           event: 'fired',
           ok: 0,
           attempts: 3,
