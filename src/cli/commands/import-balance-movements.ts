@@ -41,6 +41,7 @@ export async function importProviderReportKind(ctx: CommandContext, file: string
     timezone: report.timezone,
     refundAmountColumn: report.refundAmountColumn,
     creditWindowDays: ctx.config.alerts.topupWindowDays,
+    refundLookbackDays: ctx.config.alerts.refundLookbackDays,
     sheet: options.sheet,
     clock: ctx.clock,
   });
