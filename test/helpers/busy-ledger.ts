@@ -7,7 +7,8 @@
  */
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { storeBalanceSnapshot } from '../../src/monitoring/balance-check.js';
-import type { SandboxPayoutOutcome, SmartGlocalSandbox } from '../../src/providers/sandbox/smartglocal-sandbox.js';
+import { type RefundMonitorRules, runRefundMonitor } from '../../src/monitoring/refund-monitor.js';
+import { type SandboxDebitModel, type SandboxPayoutOutcome, SmartGlocalSandbox } from '../../src/providers/sandbox/smartglocal-sandbox.js';
 import { setPayoutsWatermark } from './monitoring-fixtures.js';
 
 interface Pending {
@@ -194,3 +195,51 @@ export async function simulateActivity(day: BusyLedger, plan: ActivityPlan): Pro
     await plan.afterSnapshot?.(sync + 20_000);
   }
 }
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+export const T0 = Date.parse('2026-11-16T08:00:00Z');
+export const rulesFor = (debitOn: RefundMonitorRules['debitOn']): RefundMonitorRules => ({
+  debitOn,
+  refundLookbackDays: 90,
+  refundMaxPayouts: 3,
+  observationLagHours: 6,
+  topupWindowDays: 5,
+});
+
+export async function exceptions(ledger: Ledger) {
+  const rows = await ledger.db.selectFrom('exceptions').selectAll().orderBy('id').execute();
+  return rows.map((e) => ({ ...e, details: JSON.parse(e.details) as Record<string, unknown> }));
+}
+
+/**
+ * 3,250 payouts over 30 days (the last 250 still open; amounts 10.00 to
+ * 3,010.00) and succeeded bank payouts of the `extra` amounts, synced, and
+ * a first snapshot.
+ */
+export async function busyLedger(ledger: Ledger, model: SandboxDebitModel, seed: number, count = 3_250, extra: number[] = []): Promise<BusyLedger> {
+  const random = seededRandom(seed);
+  const day = new BusyLedger(ledger, new SmartGlocalSandbox({ debitOn: model, balances: { EUR: 900_000_00 } }), random);
+  for (const amount of extra) day.finish(day.create(T0 - 20 * DAY, 'EUR', amount), 'succeeded');
+  for (let i = 0; i < count; i++) {
+    const ref = day.create(T0 - 30 * DAY + i * Math.floor((29 * DAY) / count), 'EUR', 10_00 + Math.floor(random() * 300_000));
+    if (i < count - 250) day.finish(ref, random() < 0.15 ? 'failed' : 'succeeded');
+  }
+  await day.sync(T0 - 2 * HOUR);
+  await day.snapshot(T0 - HOUR);
+  return day;
+}
+
+/** A succeeded bank payout whose amount no other payout has (so one refund of it can only be it). */
+export function uniqueSucceeded(day: BusyLedger, skip = 0): string {
+  const counts = new Map<number, number>();
+  for (const p of day.payouts.values()) counts.set(p.amount, (counts.get(p.amount) ?? 0) + 1);
+  return [...day.payouts.values()].filter((p) => p.status === 'succeeded' && counts.get(p.amount) === 1)[skip]!.ref;
+}
+
+export async function cycle(day: BusyLedger, at: number, rules: RefundMonitorRules) {
+  await day.sync(at);
+  await day.snapshot(at + 30_000);
+  return runRefundMonitor(day.ledger, 'EUR', rules, at + 60_000);
+}
+
