@@ -16,10 +16,11 @@
  * `alerts.observationLagHours` before we saw it. A snapshot taken inside
  * that window may or may not include it: the balance moved in one interval
  * and the ledger sees it in the next (a release seen late reads as money
- * back, then as money missing, and a refund in either interval vanishes in
- * the noise). So such a snapshot is no boundary: the intervals on both
- * sides are judged together as one segment, whose expected change is then
- * exact, however many payouts moved.
+ * back, then as money missing, and a refund in either interval vanished in
+ * that noise). segmentBalance settles each such doubt from the balance
+ * itself, or judges the intervals on both sides together, so that the
+ * residual of a segment is what nobody told us about, however many
+ * payouts moved.
  */
 import type { Instant } from '../shared/time.js';
 
@@ -57,13 +58,10 @@ function windowOf(e: LedgerEvent): { from: Instant; to: Instant } {
   return e.kind === 'created' ? { from: e.at, to: e.at } : { from: e.earliest, to: e.observedAt };
 }
 
-/**
- * At most this many snapshot intervals are joined: with payouts moving
- * around every snapshot, the chain is cut there and the change is counted
- * where it was observed (the drops carried by balance-residual.ts absorb a
- * debit seen late).
- */
+/** At most this many snapshot intervals are joined into one segment (then it is cut whatever the doubt). */
 export const MAX_JOINED_INTERVALS = 24;
+/** Changes seen late that may be assumed to explain a residual at a cut (a few minutes of activity). */
+export const MAX_LATE_CHANGES = 4;
 
 export interface Segment {
   /** Indexes into the points: the segment runs from points[start] to points[end]. */
@@ -74,91 +72,194 @@ export interface Segment {
   change: number;
   debited: number;
   released: number;
-  /** change − (released − debited). */
+  /**
+   * Money the balance moved in this segment for changes the ledger counts
+   * in the next one (+ a release, − a debit, seen late), and (`early`) the
+   * same from the segment before, counted here.
+   */
+  late: number;
+  early: number;
+  /** change + early − late − (released − debited). */
   residual: number;
   /** Payouts whose debit or release the segment counts. */
   moved: number;
   /**
    * The last segment only: a change observed after its end may have
-   * happened before it, so it is judged together with the next interval.
+   * happened before it, so it is judged with the next snapshot.
    */
   openEnd: boolean;
+  /** True when the segment was cut at MAX_JOINED_INTERVALS with the doubt unsettled. */
+  forced: boolean;
+}
+
+export interface SegmentOptions {
+  /** Amounts a single refund may have (succeeded bank payouts): a residual of one of them is judged, not joined. */
+  refundAmounts?: ReadonlySet<number>;
+  /** `late` of the segment before the first point (judged in an earlier run). */
+  early?: number;
+  /**
+   * False when nothing was decided about the changes around the first point
+   * (the first snapshot ever, or a segment cut at MAX_JOINED_INTERVALS): changes
+   * counted after it that may have happened before it are in doubt too.
+   */
+  startKnown?: boolean;
+}
+
+interface IntervalFlows {
+  debited: number;
+  released: number;
+  moved: number;
+  /** Signed effects of changes counted here that may have happened before the interval began. */
+  straddling: number[];
 }
 
 /**
- * Splits the snapshots into segments (an interval, or several joined where
- * an event may lie on either side of a snapshot) and gives each its
- * expected and actual change. Events are counted in the segment of their
- * observation; events observed before the first point are ignored, events
- * observed after the last one only say whether it ends the last segment.
+ * Splits the snapshots into segments and gives each its expected and
+ * actual change. A change is counted in the interval of its observation.
+ * At each snapshot, changes observed in the next interval that may have
+ * happened before it leave a doubt; the segment is cut there when
+ * - none may have (the snapshot is a clean boundary), or
+ * - the residual so far is zero, or the amount of one possible refund, or
+ * - exactly one set of at most `MAX_LATE_CHANGES` of them adds up to it
+ *   (they happened before the snapshot: moved to this segment's side);
+ * otherwise the next interval is joined (its residual and this one's are
+ * then exact together), up to `MAX_JOINED_INTERVALS`.
  */
-export function segmentBalance(points: readonly BalancePoint[], events: readonly LedgerEvent[], model: DebitModel): Segment[] {
+export function segmentBalance(points: readonly BalancePoint[], events: readonly LedgerEvent[], model: DebitModel, options: SegmentOptions = {}): Segment[] {
   if (points.length < 2) return [];
   const times = points.map((p) => p.takenAt);
-  const first = times[0]!;
   const last = times[times.length - 1]!;
-  /** blurred[i]: points[i] is no boundary (0 < i < length − 1). */
-  const blurred = new Array<boolean>(points.length).fill(false);
-  const moving: { at: Instant; debit: number; release: number }[] = [];
+  const flows: IntervalFlows[] = times.map(() => ({ debited: 0, released: 0, moved: 0, straddling: [] }));
   let openEnd = false;
   for (const e of events) {
     const effect = eventEffect(e, model);
     if (effect.debit === 0 && effect.release === 0) continue;
     const w = windowOf(e);
-    if (w.to > last && w.from < last) openEnd = true; // (a long chain's end is no better: wait for the next snapshot)
-    if (w.to <= first || w.to > last) continue;
-    moving.push({ at: w.to, ...effect });
-    if (w.from >= w.to) continue;
-    // Points strictly inside (from, to): the first index with time > from up to the last with time < to.
-    let i = lowerBoundAfter(times, w.from);
-    for (; i < times.length - 1 && times[i]! < w.to; i++) if (i > 0) blurred[i] = true;
+    if (w.to > last) {
+      if (w.from < last) openEnd = true;
+      continue;
+    }
+    const i = firstAtOrAfter(times, w.to); // interval i is (times[i−1], times[i]]
+    if (i === 0) continue;
+    const f = flows[i]!;
+    f.debited += effect.debit;
+    f.released += effect.release;
+    f.moved += 1;
+    if (i >= 2 && w.from < times[i - 1]!) f.straddling.push(effect.release - effect.debit);
   }
   const segments: Segment[] = [];
+  let early = options.early ?? 0;
+  let startKnown = options.startKnown ?? false;
   let start = 0;
+  let acc = { debited: 0, released: 0, moved: 0 };
   for (let i = 1; i < points.length; i++) {
-    if (i < points.length - 1 && blurred[i] && i - start < MAX_JOINED_INTERVALS) continue;
-    segments.push({
-      start,
-      end: i,
-      from: times[start]!,
-      to: times[i]!,
-      change: points[i]!.amount - points[start]!.amount,
-      debited: 0,
-      released: 0,
-      residual: 0,
-      moved: 0,
-      openEnd: false,
-    });
+    const f = flows[i]!;
+    acc = { debited: acc.debited + f.debited, released: acc.released + f.released, moved: acc.moved + f.moved };
+    const change = points[i]!.amount - points[start]!.amount;
+    const residual = change + early - (acc.released - acc.debited);
+    let late = 0;
+    let startLate = 0;
+    let forced = false;
+    if (i < points.length - 1) {
+      // Changes counted after this snapshot that may be before it (+), and, when the start is in doubt, changes counted after the start that may be before it (−).
+      const atEnd = flows[i + 1]!.straddling;
+      const atStart = startKnown ? [] : flows[start + 1]!.straddling.map((x) => -x);
+      const clean = atEnd.length + atStart.length === 0 || residual === 0 || (residual > 0 && options.refundAmounts?.has(residual) === true);
+      if (!clean) {
+        const settled = uniqueSignedSet(residual, atEnd, atStart);
+        if (settled) {
+          late = settled.atEnd;
+          startLate = settled.atStart;
+        } else if (i - start < MAX_JOINED_INTERVALS) continue;
+        else forced = true;
+      }
+    }
+    segments.push({ start, end: i, from: times[start]!, to: times[i]!, change, ...acc, late, early: early - startLate, residual: residual - late - startLate, openEnd: false, forced });
+    early = late;
+    startKnown = !forced;
     start = i;
+    acc = { debited: 0, released: 0, moved: 0 };
   }
-  moving.sort((a, b) => a.at - b.at);
-  let s = 0;
-  for (const m of moving) {
-    while (segments[s]!.to < m.at) s++;
-    const seg = segments[s]!;
-    seg.debited += m.debit;
-    seg.released += m.release;
-    seg.moved += 1;
-  }
-  for (const seg of segments) seg.residual = seg.change - (seg.released - seg.debited);
   segments[segments.length - 1]!.openEnd = openEnd;
   return segments;
 }
 
-/** First index whose time is > t. */
-function lowerBoundAfter(times: readonly Instant[], t: Instant): number {
+/** Doubtful changes considered at one snapshot (beyond, the doubt is left unsettled). */
+const MAX_DOUBTFUL = 400;
+
+/**
+ * Exactly one smallest set of at most MAX_LATE_CHANGES doubtful changes adds
+ * up to the residual: those at the end moved the balance here (+ their
+ * effect), those at the start before the segment (− their effect, given
+ * negated). Returns the part of each, or null. Sets of up to four are
+ * found as two halves of up to two (meet in the middle).
+ */
+function uniqueSignedSet(residual: number, atEnd: readonly number[], atStart: readonly number[]): { atEnd: number; atStart: number } | null {
+  const items = [...atEnd.map((x) => ({ x, end: true })), ...atStart.map((x) => ({ x, end: false }))];
+  if (items.length > MAX_DOUBTFUL) return null;
+  const halves: number[][] = [];
+  for (let i = 0; i < items.length; i++) {
+    halves.push([i]);
+    for (let j = i + 1; j < items.length; j++) halves.push([i, j]);
+  }
+  const bySum = new Map<number, number[][]>();
+  for (const h of halves) {
+    const sum = h.reduce((acc, k) => acc + items[k]!.x, 0);
+    const list = bySum.get(sum);
+    if (list) list.push(h);
+    else bySum.set(sum, [h]);
+  }
+  for (let size = 1; size <= MAX_LATE_CHANGES; size++) {
+    const found = new Set<string>();
+    if (size <= 2) for (const h of bySum.get(residual) ?? []) if (h.length === size) found.add(h.join(','));
+    if (size > 2) {
+      for (const h of halves) {
+        const rest = residual - h.reduce((acc, k) => acc + items[k]!.x, 0);
+        for (const g of bySum.get(rest) ?? []) {
+          if (h.length + g.length !== size || g.some((k) => h.includes(k))) continue;
+          found.add([...h, ...g].sort((x, y) => x - y).join(','));
+          if (found.size > 1) return null;
+        }
+      }
+    }
+    if (found.size > 1) return null;
+    if (found.size === 1) {
+      const set = [...found][0]!.split(',').map((k) => items[Number(k)]!);
+      return {
+        atEnd: set.filter((i) => i.end).reduce((acc, i) => acc + i.x, 0),
+        atStart: set.filter((i) => !i.end).reduce((acc, i) => acc + i.x, 0),
+      };
+    }
+  }
+  return null;
+}
+
+/** First index whose time is >= t. */
+function firstAtOrAfter(times: readonly Instant[], t: Instant): number {
   let lo = 0;
   let hi = times.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (times[mid]! <= t) lo = mid + 1;
+    if (times[mid]! < t) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
+/** The change a model expects in `(from, to]`, each event counted at its observation (a creation at `created_at`). */
+function expectedOver(events: readonly LedgerEvent[], from: Instant, to: Instant, model: DebitModel): number {
+  let sum = 0;
+  for (const e of events) {
+    const at = e.kind === 'created' ? e.at : e.observedAt;
+    if (at <= from || at > to) continue;
+    const effect = eventEffect(e, model);
+    sum += effect.release - effect.debit;
+  }
+  return sum;
+}
+
 export interface ModelScore {
-  /** Segments in which payouts moved under this model. */
+  /** Segments on which the two models expect different changes. */
   informative: number;
   /** Of those, how many have a residual of zero. */
   zero: number;
@@ -184,7 +285,9 @@ export const MIN_INFORMATIVE = 4;
 export function detectDebitModel(points: readonly BalancePoint[], events: readonly LedgerEvent[]): ModelVerdict {
   const scores = {} as Record<DebitModel, ModelScore>;
   for (const model of DEBIT_MODELS) {
-    const segs = segmentBalance(points, events, model).filter((s) => s.moved > 0 && !s.openEnd);
+    const other: DebitModel = model === 'creation' ? 'success' : 'creation';
+    // Only segments on which the two models expect different changes say anything.
+    const segs = segmentBalance(points, events, model).filter((s) => !s.openEnd && expectedOver(events, s.from, s.to, other) !== s.released - s.debited);
     scores[model] = { informative: segs.length, zero: segs.filter((s) => s.residual === 0).length };
   }
   const [a, b] = [scores.creation, scores.success];

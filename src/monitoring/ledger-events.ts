@@ -108,3 +108,19 @@ export async function unseenOpenPayouts(db: Db, currency: string, at: Instant, m
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Amounts of the succeeded bank payouts a single refund may be (final in `[from, to]`), at most 20,000. */
+export async function refundCandidateAmounts(db: Db, currency: string, from: Instant, to: Instant): Promise<Set<number>> {
+  const rows = await db
+    .selectFrom('payouts')
+    .select('amount')
+    .distinct()
+    .where('currency', '=', currency)
+    .where('status', '=', 'succeeded')
+    .where('method', '=', 'bank_account')
+    .where('final_at', '>=', from)
+    .where('final_at', '<=', to)
+    .limit(20_000)
+    .execute();
+  return new Set(rows.map((r) => r.amount));
+}

@@ -28,8 +28,16 @@ import { fromJson, toJson } from '../ledger/mapping.js';
 import { formatInstant, type Instant, MS_PER_DAY, MS_PER_HOUR } from '../shared/time.js';
 import { type CarriedDrop, netResidual } from './balance-residual.js';
 import { narrowCandidateSets } from './candidate-narrowing.js';
-import { type BalancePoint, type DebitModel, detectDebitModel, type ModelVerdict, type Segment, segmentBalance } from './debit-models.js';
-import { loadBalancePoints, loadLedgerEvents, loadRecentPoints, unseenOpenPayouts } from './ledger-events.js';
+import {
+  type BalancePoint,
+  type DebitModel,
+  detectDebitModel,
+  type ModelVerdict,
+  type Segment,
+  segmentBalance,
+  type SegmentOptions,
+} from './debit-models.js';
+import { loadBalancePoints, loadLedgerEvents, loadRecentPoints, refundCandidateAmounts, unseenOpenPayouts } from './ledger-events.js';
 import { payoutsWatermark } from './payout-flows.js';
 import { explainIncrease } from './refund-explain.js';
 import { loadSuspectedPayout, recordRefundEvidence } from './refund-suspicions.js';
@@ -95,6 +103,10 @@ export interface RefundMonitorOutcome {
 
 interface MonitorState {
   carry: CarriedDrop[];
+  /** `late` of the last segment judged: money the balance moved before its end that the ledger counts after it. */
+  early?: number;
+  /** False when the last segment judged was cut with its doubt unsettled. */
+  startKnown?: boolean;
 }
 
 /** Snapshot intervals evaluated per currency per run (a long outage catches up over several runs). */
@@ -140,10 +152,15 @@ async function debitModelFor(ledger: Ledger, currency: string, rules: RefundMoni
 }
 
 /** Segments under the model, or (model unknown) the leading ones both models agree on. */
-function judgeable(points: BalancePoint[], events: Parameters<typeof segmentBalance>[1], model: DebitModel | null): { segments: Segment[]; undecided: boolean } {
-  if (model !== null) return { segments: segmentBalance(points, events, model), undecided: false };
-  const a = segmentBalance(points, events, 'creation');
-  const b = segmentBalance(points, events, 'success');
+function judgeable(
+  points: BalancePoint[],
+  events: Parameters<typeof segmentBalance>[1],
+  model: DebitModel | null,
+  options: SegmentOptions,
+): { segments: Segment[]; undecided: boolean } {
+  if (model !== null) return { segments: segmentBalance(points, events, model, options), undecided: false };
+  const a = segmentBalance(points, events, 'creation', options);
+  const b = segmentBalance(points, events, 'success', options);
   const agreed: Segment[] = [];
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i]!;
@@ -177,7 +194,13 @@ export async function runRefundMonitor(
   const lagMs = rules.observationLagHours * MS_PER_HOUR;
   // Events up to the watermark: one seen after the last snapshot may belong before it.
   const events = await loadLedgerEvents(ledger.db, currency, points[0]!.takenAt, Math.max(watermark, points[points.length - 1]!.takenAt), lagMs);
-  const { segments, undecided } = judgeable(points, events, debitModel.inUse);
+  const state = fromJson<MonitorState>(stateRow?.details ?? null, { carry: [] });
+  const refundAmounts = await refundCandidateAmounts(ledger.db, currency, points[0]!.takenAt - rules.refundLookbackDays * MS_PER_DAY, points[points.length - 1]!.takenAt);
+  const { segments, undecided } = judgeable(points, events, debitModel.inUse, {
+    refundAmounts,
+    early: state.early ?? 0,
+    startKnown: stateRow !== undefined && state.startKnown !== false,
+  });
   const tail = segments[segments.length - 1];
   if (tail?.openEnd) {
     segments.pop();
@@ -192,14 +215,16 @@ export async function runRefundMonitor(
     outcome.evaluated = await ledger.transaction(async (trx) => {
       // PostgreSQL replicas: one evaluation per currency at a time (SQLite's BEGIN IMMEDIATE already serialises).
       if (ledger.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${REFUND_LOCK_KEY}, ${currencyLockKey(currency)})`.execute(trx);
-      const state = fromJson<MonitorState>(stateRow?.details ?? null, { carry: [] });
       let carry = state.carry;
+      let early = state.early ?? 0;
+      let startKnown = state.startKnown !== false;
       const results: IntervalOutcome[] = [];
       let reached: Instant | null = null;
       for (const seg of segments) {
         const a = points[seg.start]!;
         const b = points[seg.end]!;
-        const netted = netResidual(seg.change, seg, carry, b.takenAt, lagMs);
+        // Changes seen late across a cut: their money moved on the side of the snapshot the balance shows it.
+        const netted = netResidual(seg.change + seg.early - seg.late, seg, carry, b.takenAt, lagMs);
         // Under `creation`, a release we have not observed yet reads as money back: wait for it (at most the lag).
         if (
           netted.increase > 0 &&
@@ -215,6 +240,8 @@ export async function runRefundMonitor(
           break;
         }
         carry = netted.carry;
+        early = seg.late;
+        startKnown = !seg.forced;
         const interval: IntervalOutcome = {
           currency,
           from: a.takenAt,
@@ -237,7 +264,7 @@ export async function runRefundMonitor(
         reached = b.takenAt;
       }
       if (reached !== null) {
-        await saveState(trx, currency, stateRow ? { watermark: stateRow.watermark, updatedAt: stateRow.updated_at } : null, reached, { carry }, now);
+        await saveState(trx, currency, stateRow ? { watermark: stateRow.watermark, updatedAt: stateRow.updated_at } : null, reached, { carry, early, startKnown }, now);
       }
       await narrowCandidateSets(trx, currency, rules.refundLookbackDays, now);
       return results;

@@ -48,9 +48,15 @@ export class BusyLedger {
     p.status = outcome;
   }
 
-  /** Settles `count` open payouts, `failShare` of them failing. Returns the refs settled. */
-  settle(count: number, failShare: number, currency?: string): string[] {
+  /** Settles `count` open payouts (the oldest, or `random` ones), `failShare` of them failing. Returns the refs settled. */
+  settle(count: number, failShare: number, currency?: string, pick: 'oldest' | 'random' = 'oldest'): string[] {
     const open = [...this.payouts.values()].filter((p) => p.status === 'open' && (currency === undefined || p.currency === currency));
+    if (pick === 'random') {
+      for (let i = open.length - 1; i > 0; i--) {
+        const j = Math.floor(this.random() * (i + 1));
+        [open[i], open[j]] = [open[j]!, open[i]!];
+      }
+    }
     const chosen = open.slice(0, count);
     for (const p of chosen) this.finish(p.ref, this.random() < failShare ? 'failed' : 'succeeded');
     return chosen.map((p) => p.ref);
@@ -178,19 +184,22 @@ export interface ActivityPlan {
 }
 
 /**
- * Hourly: the provider creates and settles payouts through the hour, a sync
- * (and poll) at minute 50, a snapshot at minute 50 and 20 seconds, while
- * payouts keep settling in between (some changes are observed only by the
- * next sync, after the snapshot).
+ * Hourly: the provider creates payouts through the hour and settles as many
+ * (random open ones: a payout stays open for hours), a sync (and poll) at
+ * minute 50, a snapshot at minute 50 and 20 seconds, while payouts keep
+ * settling in between (those changes are observed only by the next sync,
+ * after the snapshot).
  */
 export async function simulateActivity(day: BusyLedger, plan: ActivityPlan): Promise<void> {
   const currency = plan.currency ?? 'EUR';
+  // Payouts stay open for hours: start with a few hours' worth open.
+  for (let i = 0; i < plan.perHour * 4; i++) day.create(plan.from - 3_600_000 + i * 1000, currency, 10_00 + Math.floor(day.random() * 300_000));
   for (let hour = plan.from; hour + 3_600_000 <= plan.to; hour += 3_600_000) {
     for (let i = 0; i < plan.perHour; i++) day.create(hour + Math.floor((i * 3_000_000) / plan.perHour), currency, 10_00 + Math.floor(day.random() * 300_000));
-    day.settle(Math.round(plan.perHour * 0.8), plan.failShare, currency);
+    day.settle(Math.round(plan.perHour * 0.8), plan.failShare, currency, 'random');
     const sync = hour + 50 * 60_000;
     await day.sync(sync);
-    day.settle(Math.max(1, Math.round(plan.perHour * 0.2)), plan.failShare, currency); // between the sync and the snapshot
+    day.settle(Math.max(1, Math.round(plan.perHour * 0.2)), plan.failShare, currency, 'random'); // between the sync and the snapshot
     await day.snapshot(sync + 20_000);
     await plan.afterSnapshot?.(sync + 20_000);
   }
