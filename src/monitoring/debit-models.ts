@@ -117,7 +117,8 @@ interface IntervalFlows {
  * Splits the snapshots into segments and gives each its expected and
  * actual change. A change is counted in the interval of its observation.
  * At each snapshot, changes observed in the next interval that may have
- * happened before it leave a doubt; the segment is cut there when
+ * happened before it leave a doubt (a change observed later still joins
+ * every interval it may belong to); the segment is cut there when
  * - none may have (the snapshot is a clean boundary), or
  * - the residual so far is zero, or the amount of one possible refund, or
  * - exactly one set of at most `MAX_LATE_CHANGES` of them adds up to it
@@ -131,6 +132,8 @@ export function segmentBalance(points: readonly BalancePoint[], events: readonly
   const last = times[times.length - 1]!;
   const flows: IntervalFlows[] = times.map(() => ({ debited: 0, released: 0, moved: 0, straddling: [] }));
   let openEnd = false;
+  /** mustJoin[k]: a change counted two or more intervals after points[k] may have happened before it. */
+  const mustJoin = new Array<boolean>(times.length).fill(false);
   for (const e of events) {
     const effect = eventEffect(e, model);
     if (effect.debit === 0 && effect.release === 0) continue;
@@ -146,6 +149,7 @@ export function segmentBalance(points: readonly BalancePoint[], events: readonly
     f.released += effect.release;
     f.moved += 1;
     if (i >= 2 && w.from < times[i - 1]!) f.straddling.push(effect.release - effect.debit);
+    for (let k = i - 2; k >= 1 && w.from < times[k]!; k--) mustJoin[k] = true;
   }
   const segments: Segment[] = [];
   let early = options.early ?? 0;
@@ -164,7 +168,9 @@ export function segmentBalance(points: readonly BalancePoint[], events: readonly
       // Changes counted after this snapshot that may be before it (+), and, when the start is in doubt, changes counted after the start that may be before it (−).
       const atEnd = flows[i + 1]!.straddling;
       const atStart = startKnown ? [] : flows[start + 1]!.straddling.map((x) => -x);
-      const clean = atEnd.length + atStart.length === 0 || residual === 0 || (residual > 0 && options.refundAmounts?.has(residual) === true);
+      const clean =
+        !mustJoin[i] && (atEnd.length + atStart.length === 0 || residual === 0 || (residual > 0 && options.refundAmounts?.has(residual) === true));
+      if (mustJoin[i] && i - start < MAX_JOINED_INTERVALS) continue;
       if (!clean) {
         const settled = uniqueSignedSet(residual, atEnd, atStart);
         if (settled) {

@@ -21,6 +21,7 @@ import type { Kysely } from 'kysely';
 import type { LedgerTransaction } from '../ledger/ledger.js';
 import { fromJson, toJson } from '../ledger/mapping.js';
 import type { LedgerDatabase } from '../ledger/schema.js';
+import { currencyExponent } from '../shared/currencies.js';
 import { formatInstant, type Instant, MS_PER_DAY } from '../shared/time.js';
 import { type RefundCandidate, refundCandidates } from './payout-flows.js';
 import {
@@ -123,13 +124,55 @@ async function pendingCredits(db: Kysely<LedgerDatabase>, currency: string, to: 
     .filter((r) => r.amount > 0 && r.details.seen_on_balance === undefined);
 }
 
+/** A combination of two or more payouts is pinned only if chance would give one this seldom. */
+const MAX_CHANCE_MATCHES = 0.005;
+
+/**
+ * How many combinations of `size` of these amounts would add up to
+ * `target` by chance (a histogram of the amounts, convolved `size` times):
+ * among thousands of payouts some triple adds up to almost any amount,
+ * and a unique one then proves nothing.
+ */
+export function chanceMatches(amounts: readonly number[], target: number, size: number): number {
+  const width = Math.max(1, Math.ceil(target / 200));
+  const buckets = Math.floor(target / width) + 1;
+  const single = new Array<number>(buckets).fill(0);
+  for (const a of amounts) if (a > 0 && a <= target) single[Math.floor(a / width)]! += 1;
+  let sums = single;
+  for (let k = 2; k <= size; k++) {
+    const next = new Array<number>(buckets).fill(0);
+    for (let i = 0; i < buckets; i++) if (sums[i]! > 0) for (let j = 0; i + j < buckets; j++) next[i + j]! += sums[i]! * single[j]!;
+    sums = next;
+  }
+  let factorial = 1;
+  for (let k = 2; k <= size; k++) factorial *= k;
+  const at = Math.floor(target / width);
+  // Sums of `size` bucket floors land up to `size − 1` buckets low.
+  let near = 0;
+  for (let b = Math.max(0, at - size + 1); b <= at; b++) near += sums[b]!;
+  return near / factorial / width;
+}
+
 /**
  * Which payouts are certainly refunded when any of `solutions` may be the
- * truth: those in every one of them (all of them, for a single solution).
+ * truth: those in every one of them (all of them, for a single solution);
+ * none when the search was cut short, or when combinations of that size
+ * would match by chance too often among `pool` (the candidates' amounts).
  */
-export function pinnedPayouts(solutions: readonly (readonly number[])[], complete: boolean): number[] {
+export function pinnedPayouts(solutions: readonly (readonly number[])[], complete: boolean, chance?: { pool: readonly number[]; target: number }): number[] {
   if (solutions.length === 0 || !complete) return [];
+  const size = solutions[0]!.length;
+  if (chance && size >= 2 && chanceMatches(chance.pool, chance.target, size) > MAX_CHANCE_MATCHES) return [];
   return solutions[0]!.filter((id) => solutions.every((s) => s.includes(id)));
+}
+
+/**
+ * A rise of a round amount (whole hundreds of the currency) is far likelier
+ * a bank wire top-up not imported yet than refunds that happen to add up
+ * to it: it is listed, never pinned.
+ */
+export function looksLikeTopUp(increase: number, currency: string): boolean {
+  return increase % (100 * 10 ** currencyExponent(currency)) === 0;
 }
 
 export async function explainIncrease(
@@ -202,7 +245,9 @@ export async function explainIncrease(
   search = { ...search, max_payouts: rules.refundMaxPayouts, lookback_days: rules.refundLookbackDays };
 
   const ids = solutions.map((s) => s.map((c) => c.payoutId));
-  const pinned = new Set(pinnedPayouts(ids, search.more !== true && search.complete !== false));
+  const roundAmount = looksLikeTopUp(increase, currency);
+  const chance = { pool: pool.map((c) => c.amount), target: increase };
+  const pinned = new Set(roundAmount ? [] : pinnedPayouts(ids, search.more !== true && search.complete !== false, chance));
   if (pinned.size > 0) {
     const matched = solutions[0]!.filter((c) => pinned.has(c.payoutId));
     const evidence = balanceEvidence(
@@ -238,7 +283,7 @@ export async function explainIncrease(
     }
   } else {
     const pinnedText = pinned.size > 0 ? `; refunded for certain: ${solutions[0]!.filter((c) => pinned.has(c.payoutId)).map((c) => c.providerPayoutId).join(', ')}` : '';
-    reason = `${search.more === true ? 'more than ' : ''}${solutions.length} ${solutions[0]!.length === 1 ? 'payouts' : 'combinations of payouts'} add up to it: ${open
+    reason = `${roundAmount ? 'a round amount, likelier a top-up not imported yet; ' : ''}${search.more === true ? 'more than ' : ''}${solutions.length} ${solutions[0]!.length === 1 ? 'payouts' : 'combinations of payouts'} add up to it: ${open
       .map((s) => s.map((c) => c.providerPayoutId).join(' + '))
       .join(' | ')}${pinnedText}`;
   }
