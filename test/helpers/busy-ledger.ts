@@ -10,6 +10,9 @@ import { storeBalanceSnapshot } from '../../src/monitoring/balance-check.js';
 import { type RefundMonitorRules, runRefundMonitor } from '../../src/monitoring/refund-monitor.js';
 import { type SandboxDebitModel, type SandboxPayoutOutcome, SmartGlocalSandbox } from '../../src/providers/sandbox/smartglocal-sandbox.js';
 import { setPayoutsWatermark } from './monitoring-fixtures.js';
+import { seededRandom } from './refund-day-sim.js';
+
+export { seededRandom };
 
 interface Pending {
   ref: string;
@@ -159,7 +162,6 @@ export class BusyLedger {
   }
 }
 
-export { seededRandom } from './refund-day-sim.js';
 
 export interface ActivityPlan {
   from: number;
