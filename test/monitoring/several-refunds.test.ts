@@ -2,7 +2,8 @@
  * Two and three refunds between the same two snapshots of a busy day,
  * against the sandbox under each debit model: pinned when only one
  * combination of payouts fits, otherwise listed as candidates on one
- * exception, then narrowed by the provider's daily report.
+ * exception, then narrowed by the provider's daily report; and a rise
+ * that may contain a refund says so.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,9 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { importProviderReport } from '../../src/imports/provider-report.js';
 import { runRefundMonitor } from '../../src/monitoring/refund-monitor.js';
 import { createTestLedger, DIALECTS, describeDialect, type TestLedger } from '../helpers/dialects.js';
-import { type BusyLedger, busyLedger, cycle, exceptions, HOUR, rulesFor, T0 } from '../helpers/busy-ledger.js';
+import { storeBalanceSnapshot } from '../../src/monitoring/balance-check.js';
+import { type BusyLedger, busyLedger, cycle, DAY, exceptions, HOUR, rulesFor, T0 } from '../helpers/busy-ledger.js';
+import { insertPayout, setPayoutsWatermark } from '../helpers/monitoring-fixtures.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 // Above any random payout of the busy ledger (at most 3,010.00), so only these can add up to their sums.
@@ -120,4 +123,29 @@ for (const dialect of DIALECTS) {
       });
     });
   }
+}
+
+for (const dialect of DIALECTS) {
+  describeDialect(dialect, 'a rise that may contain a refund', () => {
+    let t: TestLedger;
+    beforeEach(async () => {
+      t = await createTestLedger(dialect);
+      await setPayoutsWatermark(t.ledger, T0 + 30 * DAY);
+    });
+    afterEach(async () => t.cleanup());
+
+    it('a refund and a top-up not imported yet: one unexplained rise that names the payouts the refund could be', async () => {
+      const a = await insertPayout(t.ledger, { providerPayoutId: 'A', amount: 50_00, createdAt: T0 - 5 * DAY });
+      const b = await insertPayout(t.ledger, { providerPayoutId: 'B', amount: 75_50, createdAt: T0 - 4 * DAY });
+      await insertPayout(t.ledger, { providerPayoutId: 'C', amount: 9_000_00, createdAt: T0 - 4 * DAY }); // more than the rise
+      await storeBalanceSnapshot(t.ledger, [{ walletId: 'w', currency: 'EUR', amount: 1_000_00 }], T0);
+      await storeBalanceSnapshot(t.ledger, [{ walletId: 'w', currency: 'EUR', amount: 1_000_00 + 5_000_00 + 75_50 }], T0 + HOUR);
+      await runRefundMonitor(t.ledger, 'EUR', rulesFor('success'), T0 + 2 * HOUR);
+      const [e, more] = await exceptions(t.ledger);
+      expect(more).toBeUndefined();
+      expect(e).toMatchObject({ kind: 'unexplained_balance_change' });
+      expect(e!.summary).toMatch(/it may contain a refund \(with a top-up not imported yet\) of one of these payouts: B, A$/);
+      expect((e!.details.may_contain_refund_of as { payout_id: number }[]).map((p) => p.payout_id)).toEqual([b, a]);
+    });
+  });
 }
