@@ -60,34 +60,24 @@ export async function loadLedgerEvents(db: Db, currency: string, from: Instant, 
   return events;
 }
 
-/** Snapshots of the currency in `[from, to]`, oldest first, at most `limit`. */
-export async function loadBalancePoints(db: Db, currency: string, from: Instant, to: Instant, limit: number): Promise<BalancePoint[]> {
+/**
+ * Snapshots of the currency in `[from, to]`, oldest first: the first
+ * `limit` of them, or (`newest`) the last `limit`.
+ */
+export async function loadBalancePoints(db: Db, currency: string, from: Instant, to: Instant, limit: number, newest = false): Promise<BalancePoint[]> {
+  const order = newest ? 'desc' : 'asc';
   const rows = await db
     .selectFrom('balance_snapshots')
     .select(['id', 'amount', 'taken_at'])
     .where('currency', '=', currency)
     .where('taken_at', '>=', from)
     .where('taken_at', '<=', to)
-    .orderBy('taken_at')
-    .orderBy('id')
+    .orderBy('taken_at', order)
+    .orderBy('id', order)
     .limit(limit)
     .execute();
+  if (newest) rows.reverse();
   return rows.map((r) => ({ id: r.id, amount: r.amount, takenAt: r.taken_at }));
-}
-
-/** The most recent snapshots of the currency up to `to` (at most `limit`, within `since`), oldest first. */
-export async function loadRecentPoints(db: Db, currency: string, since: Instant, to: Instant, limit: number): Promise<BalancePoint[]> {
-  const rows = await db
-    .selectFrom('balance_snapshots')
-    .select(['id', 'amount', 'taken_at'])
-    .where('currency', '=', currency)
-    .where('taken_at', '>=', since)
-    .where('taken_at', '<=', to)
-    .orderBy('taken_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.reverse().map((r) => ({ id: r.id, amount: r.amount, takenAt: r.taken_at }));
 }
 
 /**

@@ -37,7 +37,7 @@ import {
   segmentBalance,
   type SegmentOptions,
 } from './debit-models.js';
-import { loadBalancePoints, loadLedgerEvents, loadRecentPoints, refundCandidateAmounts, unseenOpenPayouts } from './ledger-events.js';
+import { loadBalancePoints, loadLedgerEvents, refundCandidateAmounts, unseenOpenPayouts } from './ledger-events.js';
 import { payoutsWatermark } from './payout-flows.js';
 import { explainIncrease } from './refund-explain.js';
 import { loadSuspectedPayout, recordRefundEvidence } from './refund-suspicions.js';
@@ -135,7 +135,7 @@ async function debitModelFor(ledger: Ledger, currency: string, rules: RefundMoni
   const configured = rules.debitOn;
   let verdict: ModelVerdict | null = null;
   if (watermark !== null) {
-    const points = await loadRecentPoints(ledger.db, currency, now - SCORE_DAYS * MS_PER_DAY, watermark, SCORE_POINTS);
+    const points = await loadBalancePoints(ledger.db, currency, now - SCORE_DAYS * MS_PER_DAY, watermark, SCORE_POINTS, true);
     if (points.length >= 2) {
       const events = await loadLedgerEvents(ledger.db, currency, points[0]!.takenAt, points[points.length - 1]!.takenAt, rules.observationLagHours * MS_PER_HOUR);
       verdict = detectDebitModel(points, events);

@@ -11,21 +11,12 @@ import { netResidual, type CarriedDrop } from '../../src/monitoring/balance-resi
 import { type BalancePoint, type DebitModel, type LedgerEvent, segmentBalance } from '../../src/monitoring/debit-models.js';
 import { looksLikeTopUp, pinnedPayouts } from '../../src/monitoring/refund-explain.js';
 import { findExactSubsets } from '../../src/monitoring/subset-sum.js';
+import { seededRandom } from '../../src/providers/sandbox/smart2pay-sandbox-data.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** A deterministic random source (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export interface DayShape {
   /** Succeeded bank payouts a refund may be of. */
