@@ -23,6 +23,7 @@ import type { Kysely } from 'kysely';
 import type { Ledger } from '../ledger/ledger.js';
 import { fromJson, toJson } from '../ledger/mapping.js';
 import type { LedgerDatabase } from '../ledger/schema.js';
+import { narrowCandidateSets } from '../monitoring/candidate-narrowing.js';
 import { explainEarlierIncrease } from '../monitoring/late-credits.js';
 import { loadSuspectedPayout, recordRefundEvidence } from '../monitoring/refund-suspicions.js';
 import { isKnownCurrency, normalizeCurrency } from '../shared/currencies.js';
@@ -45,6 +46,8 @@ export interface ProviderReportImportOptions {
   formats?: FileFormats;
   /** Config `alerts.topupWindowDays`: how far a reported refund may be from the balance increase it explains. */
   creditWindowDays: number;
+  /** How far back a regression counts as refund evidence when narrowing candidates (`alerts.refundLookbackDays`, default 90). */
+  refundLookbackDays?: number;
   sheet?: string | undefined;
   clock: () => Instant;
 }
@@ -294,6 +297,10 @@ export async function importProviderReport(ledger: Ledger, file: string, options
       } else {
         outcome.suspected += 1;
       }
+    }
+    // Refund rows may single out one of several combinations an earlier balance increase listed.
+    for (const currency of new Set(fresh.map((r) => r.currency))) {
+      outcome.closedExceptions.push(...(await narrowCandidateSets(trx, currency, options.refundLookbackDays ?? 90, now)));
     }
     return outcome;
   });

@@ -103,7 +103,9 @@ export async function runBalanceMonitors(
   const assessments: BalanceAssessment[] = [];
   for (const b of balances) {
     options.signal?.throwIfAborted();
-    const pending = await notYetDebited(ledger.db, b.currency, alerts.debitOn);
+    // Until `auto` can tell, count open payouts as still to be debited: the cautious projection.
+    const debitOn = refunds.find((r) => r.currency === b.currency)?.debitModel.inUse ?? (alerts.debitOn === 'auto' ? 'success' : alerts.debitOn);
+    const pending = await notYetDebited(ledger.db, b.currency, debitOn);
     const recent = await recentPayouts(ledger.db, b.currency, now - alerts.runwayLookbackDays * MS_PER_DAY, now);
     assessments.push(
       assessBalance(
@@ -115,15 +117,40 @@ export async function runBalanceMonitors(
           recentPayouts: recent,
           takenAt: b.takenAt,
         },
-        { ...alerts, zone: options.config.timezone },
+        { ...alerts, debitOn, zone: options.config.timezone },
         now,
       ),
     );
   }
-  const checks: AlertCheck[] = [...assessments.flatMap((a) => a.checks), ...(await refundAlertChecks(ledger))];
+  const checks: AlertCheck[] = [...assessments.flatMap((a) => a.checks), ...refunds.map(debitModelCheck), ...(await refundAlertChecks(ledger))];
   options.signal?.throwIfAborted();
   const alertRun = await processAlertChecks(ledger, checks, { config: alerts, log: options.log, clock: options.clock });
   return { balances: [...balances], assessments, refunds, regressions, alerts: alertRun };
+}
+
+const MODEL_WORDS = { creation: 'at creation', success: 'when a payout succeeds' } as const;
+
+/** One alert while the snapshots contradict a configured `alerts.debitOn`. */
+export function debitModelCheck(r: RefundMonitorOutcome): AlertCheck {
+  const conditionKey = `debit_model_mismatch:${r.currency}`;
+  const m = r.debitModel;
+  if (!m.contradicted || m.detected === null || m.configured === 'auto') {
+    return { conditionKey, firing: null, clearText: `the ${r.currency} balance no longer contradicts alerts.debitOn (${m.configured}).` };
+  }
+  const text =
+    `The ${r.currency} balance behaves as if the provider debits ${MODEL_WORDS[m.detected]}; set alerts.debitOn to ${m.detected} (or auto). ` +
+    `With ${m.configured} configured, refunds are judged against the wrong expected change (${m.verdict?.reason ?? ''}).`;
+  return {
+    conditionKey,
+    firing: {
+      kind: 'debit_model_mismatch',
+      conditionKey,
+      severity: 'warning',
+      title: `alerts.debitOn contradicted by the ${r.currency} balance`,
+      text,
+      details: { currency: r.currency, configured: m.configured, detected: m.detected, scores: m.verdict?.scores ?? null },
+    },
+  };
 }
 
 /** One alert per open refund exception (keyed by its fingerprint); resolved when the exception is closed. */

@@ -1,25 +1,13 @@
 /**
- * What the ledger says about money leaving and coming back to the
- * prefunding balance. All times are our observation times except `created_at`.
- *
- * When a payout counts as debited (`alerts.debitOn`, an assumption: the
- * provider does not document it):
- * - `success`: when we observe it enter `succeeded`, i.e. the
- *   `observed_at` of its `payout_status_history` row with status
- *   `succeeded` and a previous status that is not `succeeded` (its first
- *   observation included). Released back when we observe it leave
- *   `succeeded` for `failed`, `cancelled` or `expired` (a regression).
- *   Open, authorized and pending payouts are still to be debited.
- * - `creation`: at its `created_at` (the provider's creation time).
- *   Released back when we observe it enter `failed`, `cancelled` or
- *   `expired` from any other status (its first observation included).
- * Every provider's payouts count: they all draw on one prefunding balance.
+ * What the ledger says about payouts and the prefunding balance: the sync
+ * watermark, payouts not debited yet, the recent payout rate, and the
+ * succeeded bank payouts a balance increase may be a refund of. (The
+ * balance arithmetic of each debit model is in debit-models.ts.)
  */
 import type { Kysely } from 'kysely';
 import { RELEASED_STATUSES } from '../domain/payout-status.js';
 import type { LedgerDatabase } from '../ledger/schema.js';
 import type { Instant } from '../shared/time.js';
-import type { PayoutFlows } from './balance-residual.js';
 
 type Db = Kysely<LedgerDatabase>;
 export type DebitRule = 'success' | 'creation';
@@ -33,44 +21,6 @@ const NOT_YET_DEBITED = ['open', 'authorized', 'pending'];
 export async function payoutsWatermark(db: Db): Promise<Instant | null> {
   const row = await db.selectFrom('sync_state').select('watermark').where('key', '=', PAYOUTS_SYNC_KEY).executeTakeFirst();
   return row?.watermark ?? null;
-}
-
-/** Payouts debited and released back in `(from, to]`, per the debit rule. */
-export async function payoutFlows(db: Db, currency: string, from: Instant, to: Instant, debitOn: DebitRule): Promise<PayoutFlows> {
-  // CROSS JOIN makes SQLite drive the join from the history rows of the
-  // interval (observed_at index), not from every payout of the currency.
-  const history = () =>
-    db
-      .selectFrom('payout_status_history as h')
-      .crossJoin('payouts as p')
-      .whereRef('p.id', '=', 'h.payout_id')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('p.amount'), eb.lit(0)).as('total'))
-      .where('h.observed_at', '>', from)
-      .where('h.observed_at', '<=', to)
-      .where('p.currency', '=', currency);
-  if (debitOn === 'success') {
-    const debited = await history()
-      .where('h.status', '=', 'succeeded')
-      .where((eb) => eb.or([eb('h.previous_status', 'is', null), eb('h.previous_status', '!=', 'succeeded')]))
-      .executeTakeFirstOrThrow();
-    const released = await history()
-      .where('h.previous_status', '=', 'succeeded')
-      .where('h.status', 'in', RELEASED)
-      .executeTakeFirstOrThrow();
-    return { debited: Number(debited.total), released: Number(released.total) };
-  }
-  const debited = await db
-    .selectFrom('payouts')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
-    .where('currency', '=', currency)
-    .where('created_at', '>', from)
-    .where('created_at', '<=', to)
-    .executeTakeFirstOrThrow();
-  const released = await history()
-    .where('h.status', 'in', RELEASED)
-    .where((eb) => eb.or([eb('h.previous_status', 'is', null), eb('h.previous_status', 'not in', RELEASED)]))
-    .executeTakeFirstOrThrow();
-  return { debited: Number(debited.total), released: Number(released.total) };
 }
 
 /** Payouts ordered but not debited yet: open/authorized/pending under `success`, none under `creation`. */

@@ -1,49 +1,52 @@
 /**
  * Silent manual refunds, found on the prefunding balance.
  *
- * For each currency, every interval between two consecutive snapshots that
- * the ledger fully covers (the `smart2pay:payouts` watermark is past the
- * later snapshot: every payout created before it is in the ledger) is
- * evaluated once, in order:
+ * For each currency, the snapshots that the ledger fully covers (the
+ * `smart2pay:payouts` watermark is past them: every payout created before it
+ * is in the ledger) are cut into segments (debit-models.ts: an interval, or
+ * several joined where a payout's status change may lie on either side of a
+ * snapshot), each evaluated once, in order:
  *
- *   residual = actual change − (released − debited)      (payout-flows.ts)
+ *   residual = actual change − (released − debited)      (under the debit model)
  *
  * netted against recent unexplained drops (balance-residual.ts). What stays
- * positive is money nobody told us about. It is explained, in this order, by
- * 1. pending credits: imported top-ups (dated up to `alerts.topupWindowDays`
- *    before the snapshot, or a day after) and refunds from the provider's
- *    daily report, not yet seen on the balance, alone or a few together
- *    adding up exactly: expected money, no exception (a reported refund
- *    seen on the balance gets `balance` evidence: confirmed);
- * 2. succeeded bank payouts of the currency that became final within
- *    `alerts.refundLookbackDays` (and before the interval began), one or
- *    up to `alerts.refundMaxPayouts` adding up exactly: a unique answer of
- *    the smallest size becomes a `suspected_manual_refund` on each payout;
- * 3. otherwise an `unexplained_balance_change` listing the candidates.
+ * positive is money nobody told us about, explained by refund-explain.ts.
+ *
+ * The debit model is `alerts.debitOn`, or with `auto` the one the snapshots
+ * show (debit-models.ts); while they cannot tell, a segment is judged only
+ * when both models agree on it, and the rest waits. Under `creation` a rise
+ * waits while payouts not observed since the snapshot could explain it by
+ * a release we have not seen yet (at most `alerts.observationLagHours`).
  *
  * Where the evaluation stopped (and the drops still carried) is kept in the
  * `sync_state` row `monitor:refunds:<currency>`, updated in the same
- * transaction as the exceptions: a re-run never evaluates an interval twice,
+ * transaction as the exceptions: a re-run never evaluates a segment twice,
  * a crash evaluates it again from scratch.
  */
-import type { LedgerDatabase } from '../ledger/schema.js';
 import type { Ledger, LedgerTransaction } from '../ledger/ledger.js';
 import { fromJson, toJson } from '../ledger/mapping.js';
 import { formatInstant, type Instant, MS_PER_DAY, MS_PER_HOUR } from '../shared/time.js';
 import { type CarriedDrop, netResidual } from './balance-residual.js';
-import { type DebitRule, payoutFlows, payoutsWatermark, type RefundCandidate, refundCandidates } from './payout-flows.js';
+import { narrowCandidateSets } from './candidate-narrowing.js';
 import {
-  type CandidatePayout,
-  loadSuspectedPayout,
-  recordRefundEvidence,
-  recordUnexplainedChange,
-  type RefundEvidence,
-} from './refund-suspicions.js';
-import { findExactSubsets } from './subset-sum.js';
-import { type Kysely, sql } from 'kysely';
+  type BalancePoint,
+  type DebitModel,
+  detectDebitModel,
+  type ModelVerdict,
+  type Segment,
+  segmentBalance,
+  type SegmentOptions,
+} from './debit-models.js';
+import { loadBalancePoints, loadLedgerEvents, refundCandidateAmounts, unseenOpenPayouts } from './ledger-events.js';
+import { payoutsWatermark } from './payout-flows.js';
+import { explainIncrease } from './refund-explain.js';
+import { loadSuspectedPayout, recordRefundEvidence } from './refund-suspicions.js';
+import { sql } from 'kysely';
+
+export type DebitSetting = DebitModel | 'auto';
 
 export interface RefundMonitorRules {
-  debitOn: DebitRule;
+  debitOn: DebitSetting;
   refundLookbackDays: number;
   refundMaxPayouts: number;
   observationLagHours: number;
@@ -56,6 +59,8 @@ export interface IntervalOutcome {
   currency: string;
   from: Instant;
   to: Instant;
+  /** Snapshot intervals judged together (1 unless a status change may lie on either side of a snapshot). */
+  intervals: number;
   /** Actual change of the balance, minor units. */
   change: number;
   debited: number;
@@ -70,6 +75,19 @@ export interface IntervalOutcome {
   payoutIds: number[];
   /** Balance movements (top-ups, reported refunds) that explained it. */
   movementIds: number[];
+  /** Candidate combinations left open (payout IDs). */
+  candidateSets: number[][];
+}
+
+export interface DebitModelReport {
+  configured: DebitSetting;
+  /** The model the intervals are judged with; null while `auto` cannot tell. */
+  inUse: DebitModel | null;
+  /** What the snapshots show, whatever is configured. */
+  detected: DebitModel | null;
+  verdict: ModelVerdict | null;
+  /** True when a configured model is contradicted by the snapshots. */
+  contradicted: boolean;
 }
 
 export interface RefundMonitorOutcome {
@@ -78,16 +96,24 @@ export interface RefundMonitorOutcome {
   evaluated: IntervalOutcome[];
   /** Snapshots taken after the watermark: evaluated once sync has passed them. */
   waiting: number;
+  debitModel: DebitModelReport;
+  /** Why evaluation stopped before the newest covered snapshot, if it did. */
+  held: { from: Instant; to: Instant; reason: string } | null;
 }
 
 interface MonitorState {
   carry: CarriedDrop[];
+  /** `late` of the last segment judged: money the balance moved before its end that the ledger counts after it. */
+  early?: number;
+  /** False when the last segment judged was cut with its doubt unsettled. */
+  startKnown?: boolean;
 }
 
-/** Candidates loaded for combinations of two or more payouts (the newest first). */
-const COMBINATION_CANDIDATES = 20_000;
-/** Intervals evaluated per currency per run (a long outage catches up over several runs). */
+/** Snapshot intervals evaluated per currency per run (a long outage catches up over several runs). */
 const MAX_INTERVALS = 2_000;
+/** Snapshots (of the last `SCORE_DAYS`) the debit model is detected on. */
+const SCORE_POINTS = 400;
+const SCORE_DAYS = 14;
 
 const REFUND_LOCK_KEY = 7_264_115; // any constant shared by every replica
 
@@ -104,6 +130,47 @@ export function refundStateKey(currency: string): string {
 
 class ConcurrentRun extends Error {}
 
+/** Which debit model the snapshots show, and which one to judge with. */
+async function debitModelFor(ledger: Ledger, currency: string, rules: RefundMonitorRules, watermark: Instant | null, now: Instant): Promise<DebitModelReport> {
+  const configured = rules.debitOn;
+  let verdict: ModelVerdict | null = null;
+  if (watermark !== null) {
+    const points = await loadBalancePoints(ledger.db, currency, now - SCORE_DAYS * MS_PER_DAY, watermark, SCORE_POINTS, true);
+    if (points.length >= 2) {
+      const events = await loadLedgerEvents(ledger.db, currency, points[0]!.takenAt, points[points.length - 1]!.takenAt, rules.observationLagHours * MS_PER_HOUR);
+      verdict = detectDebitModel(points, events);
+    }
+  }
+  const detected = verdict?.detected ?? null;
+  return {
+    configured,
+    inUse: configured === 'auto' ? detected : configured,
+    detected,
+    verdict,
+    contradicted: configured !== 'auto' && detected !== null && detected !== configured,
+  };
+}
+
+/** Segments under the model, or (model unknown) the leading ones both models agree on. */
+function judgeable(
+  points: BalancePoint[],
+  events: Parameters<typeof segmentBalance>[1],
+  model: DebitModel | null,
+  options: SegmentOptions,
+): { segments: Segment[]; undecided: boolean } {
+  if (model !== null) return { segments: segmentBalance(points, events, model, options), undecided: false };
+  const a = segmentBalance(points, events, 'creation', options);
+  const b = segmentBalance(points, events, 'success', options);
+  const agreed: Segment[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.end !== y.end || x.residual !== y.residual || x.openEnd !== y.openEnd) return { segments: agreed, undecided: true };
+    agreed.push(x.moved >= y.moved ? x : y);
+  }
+  return { segments: agreed, undecided: false };
+}
+
 export async function runRefundMonitor(
   ledger: Ledger,
   currency: string,
@@ -119,52 +186,87 @@ export async function runRefundMonitor(
     .where('currency', '=', currency)
     .where('taken_at', '>', Math.max(start, watermark ?? Number.MIN_SAFE_INTEGER))
     .executeTakeFirstOrThrow();
-  const outcome: RefundMonitorOutcome = { currency, watermark, evaluated: [], waiting: Number(waitingRow.n) };
+  const debitModel = await debitModelFor(ledger, currency, rules, watermark, now);
+  const outcome: RefundMonitorOutcome = { currency, watermark, evaluated: [], waiting: Number(waitingRow.n), debitModel, held: null };
   if (watermark === null) return outcome;
-  const snapshots = await ledger.db
-    .selectFrom('balance_snapshots')
-    .select(['id', 'amount', 'taken_at'])
-    .where('currency', '=', currency)
-    .where('taken_at', '>=', start)
-    .where('taken_at', '<=', watermark)
-    .orderBy('taken_at')
-    .orderBy('id')
-    .limit(MAX_INTERVALS + 1)
-    .execute();
-  if (snapshots.length < 2) return outcome;
+  const points = await loadBalancePoints(ledger.db, currency, start, watermark, MAX_INTERVALS + 1);
+  if (points.length < 2) return outcome;
+  const lagMs = rules.observationLagHours * MS_PER_HOUR;
+  // Events up to the watermark: one seen after the last snapshot may belong before it.
+  const events = await loadLedgerEvents(ledger.db, currency, points[0]!.takenAt, Math.max(watermark, points[points.length - 1]!.takenAt), lagMs);
+  const state = fromJson<MonitorState>(stateRow?.details ?? null, { carry: [] });
+  const refundAmounts = await refundCandidateAmounts(ledger.db, currency, points[0]!.takenAt - rules.refundLookbackDays * MS_PER_DAY, points[points.length - 1]!.takenAt);
+  const { segments, undecided } = judgeable(points, events, debitModel.inUse, {
+    refundAmounts,
+    early: state.early ?? 0,
+    startKnown: stateRow !== undefined && state.startKnown !== false,
+  });
+  const tail = segments[segments.length - 1];
+  if (tail?.openEnd) {
+    segments.pop();
+    outcome.held = { from: tail.from, to: tail.to, reason: 'a payout status change seen after the last snapshot may have happened before it: judged with the next interval' };
+  }
+  const lastSegment = segments[segments.length - 1];
+  if (undecided) {
+    const from = lastSegment?.to ?? points[0]!.takenAt;
+    outcome.held = { from, to: points[points.length - 1]!.takenAt, reason: `the debit model is not known yet: ${debitModel.verdict?.reason ?? 'no snapshots'}` };
+  }
   try {
     outcome.evaluated = await ledger.transaction(async (trx) => {
       // PostgreSQL replicas: one evaluation per currency at a time (SQLite's BEGIN IMMEDIATE already serialises).
       if (ledger.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${REFUND_LOCK_KEY}, ${currencyLockKey(currency)})`.execute(trx);
-      const state = fromJson<MonitorState>(stateRow?.details ?? null, { carry: [] });
       let carry = state.carry;
+      let early = state.early ?? 0;
+      let startKnown = state.startKnown !== false;
       const results: IntervalOutcome[] = [];
-      for (let i = 1; i < snapshots.length; i++) {
-        const a = snapshots[i - 1]!;
-        const b = snapshots[i]!;
-        const flows = await payoutFlows(trx, currency, a.taken_at, b.taken_at, rules.debitOn);
-        const change = b.amount - a.amount;
-        const netted = netResidual(change, flows, carry, b.taken_at, rules.observationLagHours * MS_PER_HOUR);
+      let reached: Instant | null = null;
+      for (const seg of segments) {
+        const a = points[seg.start]!;
+        const b = points[seg.end]!;
+        // Changes seen late across a cut: their money moved on the side of the snapshot the balance shows it.
+        const netted = netResidual(seg.change + seg.early - seg.late, seg, carry, b.takenAt, lagMs);
+        // Under `creation`, a release we have not observed yet reads as money back: wait for it (at most the lag).
+        if (
+          netted.increase > 0 &&
+          debitModel.inUse === 'creation' &&
+          now < b.takenAt + lagMs &&
+          (await unseenOpenPayouts(trx, currency, b.takenAt, netted.increase)) > 0
+        ) {
+          outcome.held = {
+            from: a.takenAt,
+            to: b.takenAt,
+            reason: `payouts open at ${formatInstant(b.takenAt)} and not observed since could explain the rise when their release is seen (waiting up to ${rules.observationLagHours} h)`,
+          };
+          break;
+        }
         carry = netted.carry;
+        early = seg.late;
+        startKnown = !seg.forced;
         const interval: IntervalOutcome = {
           currency,
-          from: a.taken_at,
-          to: b.taken_at,
-          change,
-          debited: flows.debited,
-          released: flows.released,
+          from: a.takenAt,
+          to: b.takenAt,
+          intervals: seg.end - seg.start,
+          change: seg.change,
+          debited: seg.debited,
+          released: seg.released,
           residual: netted.residual,
           netted: netted.netted,
           increase: netted.increase,
           verdict: netted.residual < 0 ? 'drop' : 'as_expected',
           payoutIds: [],
           movementIds: [],
+          candidateSets: [],
         };
-        if (netted.increase > 0) await explainIncrease(trx, interval, { from: a, to: b }, rules, now);
+        const snap = (p: BalancePoint) => ({ id: p.id, amount: p.amount, taken_at: p.takenAt });
+        if (netted.increase > 0) await explainIncrease(trx, interval, { from: snap(a), to: snap(b) }, rules, now);
         results.push(interval);
+        reached = b.takenAt;
       }
-      const last = snapshots[snapshots.length - 1]!;
-      await saveState(trx, currency, stateRow ? { watermark: stateRow.watermark, updatedAt: stateRow.updated_at } : null, last.taken_at, { carry }, now);
+      if (reached !== null) {
+        await saveState(trx, currency, stateRow ? { watermark: stateRow.watermark, updatedAt: stateRow.updated_at } : null, reached, { carry, early, startKnown }, now);
+      }
+      await narrowCandidateSets(trx, currency, rules.refundLookbackDays, now);
       return results;
     });
   } catch (error) {
@@ -198,178 +300,6 @@ async function saveState(
   update = previous.watermark === null ? update.where('watermark', 'is', null) : update.where('watermark', '=', previous.watermark);
   const result = await update.executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new ConcurrentRun();
-}
-
-interface SnapshotPoint {
-  id: number;
-  amount: number;
-  taken_at: Instant;
-}
-
-function balanceEvidence(interval: IntervalOutcome, points: { from: SnapshotPoint; to: SnapshotPoint }, matched: unknown[]): RefundEvidence {
-  return {
-    source: 'balance',
-    key: `balance:${interval.currency}:${interval.from}:${interval.to}`,
-    currency: interval.currency,
-    increase: interval.increase,
-    from: { snapshot_id: points.from.id, taken_at: formatInstant(points.from.taken_at), amount: points.from.amount },
-    to: { snapshot_id: points.to.id, taken_at: formatInstant(points.to.taken_at), amount: points.to.amount },
-    debited: interval.debited,
-    released: interval.released,
-    netted: interval.netted,
-    matched,
-  };
-}
-
-function candidateView(c: RefundCandidate): CandidatePayout {
-  return {
-    payout_id: c.payoutId,
-    provider_payout_id: c.providerPayoutId,
-    merchant_transaction_id: c.merchantTransactionId,
-    amount: c.amount,
-    succeeded_at: formatInstant(c.succeededAt),
-  };
-}
-
-interface PendingCredit {
-  id: number;
-  kind: string;
-  amount: number;
-  reference: string;
-  payoutId: number | null;
-  details: Record<string, unknown>;
-}
-
-/** Imported top-ups and reported refunds of the currency near the interval that no balance increase has used yet. */
-async function pendingCredits(db: Kysely<LedgerDatabase>, currency: string, to: Instant, windowDays: number): Promise<PendingCredit[]> {
-  const rows = await db
-    .selectFrom('balance_movements')
-    .select(['id', 'kind', 'amount', 'reference', 'payout_id', 'details'])
-    .where('currency', '=', currency)
-    .where('kind', 'in', ['topup', 'refund'])
-    .where('occurred_at', '>=', to - windowDays * MS_PER_DAY)
-    .where('occurred_at', '<=', to + MS_PER_DAY)
-    .orderBy('occurred_at')
-    .orderBy('id')
-    .execute();
-  return rows
-    .map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      amount: r.amount,
-      reference: r.reference,
-      payoutId: r.payout_id,
-      details: fromJson<Record<string, unknown>>(r.details, {}),
-    }))
-    .filter((r) => r.amount > 0 && r.details.seen_on_balance === undefined);
-}
-
-async function explainIncrease(
-  trx: LedgerTransaction,
-  interval: IntervalOutcome,
-  points: { from: SnapshotPoint; to: SnapshotPoint },
-  rules: RefundMonitorRules,
-  now: Instant,
-): Promise<void> {
-  const { currency, increase } = interval;
-  const seen = { from: formatInstant(points.from.taken_at), to: formatInstant(points.to.taken_at) };
-
-  // 1. Money we expect: top-ups and reported refunds.
-  const credits = await pendingCredits(trx, currency, points.to.taken_at, rules.topupWindowDays);
-  const byCredits = findExactSubsets({
-    items: credits.map((c) => ({ amount: c.amount, item: c })),
-    target: increase,
-    maxSize: rules.refundMaxPayouts,
-    maxSolutions: 1,
-  });
-  const explained = byCredits.solutions[0];
-  if (explained) {
-    interval.verdict = 'pending_credits';
-    for (const credit of explained) {
-      interval.movementIds.push(credit.id);
-      await trx
-        .updateTable('balance_movements')
-        .set({ details: toJson({ ...credit.details, seen_on_balance: seen }) })
-        .where('id', '=', credit.id)
-        .execute();
-      if (credit.kind === 'refund') {
-        const evidence = balanceEvidence(interval, points, [{ movement_id: credit.id, reference: credit.reference, amount: credit.amount }]);
-        const payout = credit.payoutId === null ? undefined : await loadSuspectedPayout(trx, credit.payoutId);
-        await recordRefundEvidence(trx, payout ? { payout } : { operationId: credit.reference, amount: credit.amount, currency }, [evidence], now);
-        if (payout) interval.payoutIds.push(payout.id);
-      }
-    }
-    return;
-  }
-
-  // 2. Succeeded bank payouts: one of exactly this amount, else a few adding up.
-  const window = { currency, from: points.to.taken_at - rules.refundLookbackDays * MS_PER_DAY, to: points.from.taken_at };
-  const single = await refundCandidates(trx, { ...window, maxAmount: increase, amount: increase, limit: 11 });
-  let solutions: RefundCandidate[][];
-  let search: Record<string, unknown>;
-  if (single.length > 0) {
-    solutions = single.slice(0, 10).map((c) => [c]);
-    search = { size: 1, candidates_considered: single.length, more: single.length > 10, complete: true };
-  } else if (rules.refundMaxPayouts > 1) {
-    const pool = await refundCandidates(trx, { ...window, maxAmount: increase, limit: COMBINATION_CANDIDATES });
-    const found = findExactSubsets({
-      items: pool.map((c) => ({ amount: c.amount, item: c })),
-      target: increase,
-      maxSize: rules.refundMaxPayouts,
-      maxSolutions: 10,
-    });
-    solutions = found.solutions;
-    search = {
-      size: found.size,
-      candidates_considered: found.considered,
-      candidates_truncated: pool.length >= COMBINATION_CANDIDATES,
-      more: found.more,
-      complete: found.complete,
-    };
-  } else {
-    solutions = [];
-    search = { size: null, candidates_considered: 0, complete: true };
-  }
-  search = { ...search, max_payouts: rules.refundMaxPayouts, lookback_days: rules.refundLookbackDays };
-
-  const unique = solutions.length === 1 && search.more !== true;
-  if (unique) {
-    const matched = solutions[0]!;
-    interval.verdict = 'suspected_manual_refund';
-    const evidence = balanceEvidence(
-      interval,
-      points,
-      matched.map((c) => ({ payout_id: c.payoutId, provider_payout_id: c.providerPayoutId, amount: c.amount })),
-    );
-    for (const candidate of matched) {
-      const payout = await loadSuspectedPayout(trx, candidate.payoutId);
-      if (!payout) continue;
-      await recordRefundEvidence(trx, { payout }, [evidence], now, matched.map(candidateView));
-      interval.payoutIds.push(payout.id);
-    }
-    return;
-  }
-  interval.verdict = 'unexplained_balance_change';
-  const reason =
-    solutions.length === 0
-      ? search.complete === false
-        ? `the search for payouts adding up to it stopped before the end (too many candidates)`
-        : `no succeeded bank payout (or up to ${rules.refundMaxPayouts} together) of the last ${rules.refundLookbackDays} days adds up to it, and no imported top-up matches`
-      : `${search.more === true ? 'more than ' : ''}${solutions.length} ${solutions[0]!.length === 1 ? 'payouts' : 'combinations of payouts'} add up to it`;
-  await recordUnexplainedChange(
-    trx,
-    {
-      currency,
-      increase,
-      from: points.from.taken_at,
-      to: points.to.taken_at,
-      evidence: balanceEvidence(interval, points, []),
-      candidates: solutions.map((s) => s.map(candidateView)),
-      search,
-      reason,
-    },
-    now,
-  );
 }
 
 /**

@@ -23,7 +23,11 @@
  * An `unexplained_balance_change` is about one interval between two
  * snapshots (`unexplained_balance_change:<currency>:<from ms>:<to ms>`):
  *   { amount: <minor increase>, currency, evidence: [{source: "balance", …}],
- *     candidates: [[{payout_id, provider_payout_id, amount, succeeded_at}, …], …], candidate_search: {…}, reason }
+ *     candidates: [[{payout_id, provider_payout_id, amount, succeeded_at}, …], …], candidate_search: {…}, reason,
+ *     may_contain_refund_of: [{payout_id, …}] }
+ * `candidates` are the combinations that fit (payouts pinned for certain
+ * are left out of them); `may_contain_refund_of`, when none fits, names the
+ * payouts a refund inside the rise could be.
  */
 import type { Kysely } from 'kysely';
 import { raiseExceptions, type RaiseOutcome } from '../exceptions/exception-store.js';
@@ -193,6 +197,8 @@ export interface UnexplainedChange {
   candidates: CandidatePayout[][];
   search: Record<string, unknown>;
   reason: string;
+  /** Payouts a refund inside an otherwise unexplained rise could be (none fits it alone). */
+  mayContainRefundOf?: CandidatePayout[];
 }
 
 export function unexplainedFingerprint(currency: string, from: Instant, to: Instant): string {
@@ -218,6 +224,7 @@ export async function recordUnexplainedChange(db: Db, change: UnexplainedChange,
           candidates: change.candidates,
           candidate_search: change.search,
           reason: change.reason,
+          may_contain_refund_of: change.mayContainRefundOf ?? [],
         },
       },
     ],

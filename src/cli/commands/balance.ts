@@ -38,7 +38,25 @@ function refundJson(r: RefundMonitorOutcome) {
     explained_by_topups_or_reported_refunds: count('pending_credits'),
     suspected_payouts: r.evaluated.flatMap((i) => (i.verdict === 'suspected_manual_refund' ? i.payoutIds : [])),
     unexplained_increases: count('unexplained_balance_change'),
+    /** Increases whose refund candidates are several combinations (listed on the exception). */
+    open_candidate_sets: r.evaluated.filter((i) => i.candidateSets.length > 1).length,
+    debit_model: {
+      configured: r.debitModel.configured,
+      in_use: r.debitModel.inUse,
+      detected: r.debitModel.detected,
+      contradicted: r.debitModel.contradicted,
+      scores: r.debitModel.verdict?.scores ?? null,
+      note: r.debitModel.verdict?.reason ?? 'no snapshots covered by the sync yet',
+    },
+    held: r.held === null ? null : { from: formatInstant(r.held.from), to: formatInstant(r.held.to), reason: r.held.reason },
   };
+}
+
+function debitModelText(r: RefundMonitorOutcome): string {
+  const m = r.debitModel;
+  const why = m.verdict?.reason ?? 'no snapshots covered by the sync yet';
+  if (m.configured === 'auto') return m.inUse === null ? `debit model not known yet (${why})` : `debit model ${m.inUse}, detected (${why})`;
+  return m.contradicted ? `debit model ${m.configured} as configured, CONTRADICTED: the balance behaves as ${m.detected} (${why})` : `debit model ${m.configured} as configured`;
 }
 
 function alertJson(a: AlertState) {
@@ -129,8 +147,9 @@ export function balanceText(result: BalanceMonitorResult, zone: string): string 
         ? `; ${r.waiting} snapshot${r.waiting === 1 ? '' : 's'} wait for sync (${r.watermark === null ? 'payouts not synced yet' : `ledger complete up to ${formatHumanTime(r.watermark, zone)}`})`
         : '';
     lines.push(
-      `Refund check ${r.currency}: ${checked} interval${checked === 1 ? '' : 's'} checked, ${found === 0 ? 'no unexplained increase' : `${found} unexplained increase${found === 1 ? '' : 's'} (see payout-recon exceptions)`}${waiting}`,
+      `Refund check ${r.currency}: ${checked} interval${checked === 1 ? '' : 's'} checked, ${found === 0 ? 'no unexplained increase' : `${found} unexplained increase${found === 1 ? '' : 's'} (see payout-recon exceptions)`}${waiting}; ${debitModelText(r)}`,
     );
+    if (r.held !== null) lines.push(`  waiting from ${formatInstant(r.held.from)}: ${r.held.reason}`);
   }
   const firing = result.alerts.alerts.filter((a) => a.state === 'firing');
   const resolved = result.alerts.alerts.filter((a) => a.state === 'resolved');

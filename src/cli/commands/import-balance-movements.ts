@@ -43,6 +43,7 @@ export async function importProviderReportKind(ctx: CommandContext, file: string
     refundAmountColumn: report.refundAmountColumn,
     formats: report,
     creditWindowDays: ctx.config.alerts.topupWindowDays,
+    refundLookbackDays: ctx.config.alerts.refundLookbackDays,
     sheet: options.sheet,
     clock: ctx.clock,
   });

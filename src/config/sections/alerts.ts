@@ -11,10 +11,11 @@ export const alertsSection = z
     runwayLookbackDays: positiveInt().default(14),
     /**
      * When the provider takes a payout off the balance: `success` (open and
-     * authorized payouts are still to be debited) or `creation` (already debited).
-     * Undocumented by the provider: an assumption.
+     * authorized payouts are still to be debited), `creation` (held when
+     * created, released when it fails, is cancelled or expires), or `auto`:
+     * the model the balance snapshots show. Undocumented by the provider.
      */
-    debitOn: z.enum(['success', 'creation'], { error: 'must be "success" or "creation"' }).default('success'),
+    debitOn: z.enum(['auto', 'success', 'creation'], { error: 'must be "auto", "success" or "creation"' }).default('auto'),
     /** How far back a manual refund is looked for among succeeded bank payouts. */
     refundLookbackDays: positiveInt().default(90),
     /** At most this many payouts are combined to explain one balance increase. */

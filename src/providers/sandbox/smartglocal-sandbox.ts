@@ -7,6 +7,12 @@
  * payouts, top-ups, a planted manual refund (money back, no status change,
  * no notification), fixed balances, and switchable failures.
  *
+ * It also models the two ways a provider may take payouts off the balance
+ * (`debitOn`, undocumented by the real provider): `creation` holds a
+ * payout's amount when it is created and releases it when it fails, is
+ * cancelled or expires; `success` takes it off only when it succeeds.
+ * `payoutCreated` and `payoutFinished` move the balance as that model says.
+ *
  * Mount it with `startSandboxServer([sandbox.handler])`, alone or next to
  * the Smart2Pay simulation.
  */
@@ -54,7 +60,12 @@ export interface SmartGlocalSandboxOptions {
   /** Starting balances, currency → minor units. */
   balances?: Record<string, number>;
   clock?: () => number;
+  /** How payouts move the balance (`payoutCreated`/`payoutFinished`). Default `success`. */
+  debitOn?: SandboxDebitModel;
 }
+
+export type SandboxDebitModel = 'creation' | 'success';
+export type SandboxPayoutOutcome = 'succeeded' | 'failed' | 'cancelled' | 'expired';
 
 export class SmartGlocalSandbox {
   readonly handler: SandboxHandler;
@@ -65,11 +76,15 @@ export class SmartGlocalSandbox {
   readonly #balances = new Map<string, number>();
   readonly #scheme: SignatureScheme;
   readonly #clock: () => number;
+  readonly debitOn: SandboxDebitModel;
+  /** Open payouts by reference: currency and amount (for `payoutFinished`). */
+  readonly #open = new Map<string, { currency: string; amount: number }>();
   #failure: (SandboxFailure & { remaining: number }) | null = null;
 
   constructor(options: SmartGlocalSandboxOptions = {}) {
     this.#scheme = options.signature ?? DEFAULT_SIGNATURE_SCHEME;
     this.#clock = options.clock ?? Date.now;
+    this.debitOn = options.debitOn ?? 'success';
     for (const [project, key] of Object.entries(options.projects ?? {})) this.addProject(project, key);
     for (const [currency, amount] of Object.entries(options.balances ?? {})) this.setBalance(currency, amount);
     this.handler = (req, res, url) => this.#handle(req, res, url);
@@ -119,6 +134,26 @@ export class SmartGlocalSandbox {
    */
   plantManualRefund(payout: { amount: number; currency: string; reference?: string }): void {
     this.#move('manual_refund', payout.currency, Math.abs(payout.amount), payout.reference ?? null);
+  }
+
+  /** A payout ordered: held at once under `creation`, nothing yet under `success`. */
+  payoutCreated(reference: string, currency: string, amount: number): void {
+    if (this.#open.has(reference)) throw new RangeError(`payout ${reference} is already open`);
+    assertMinorUnits(amount);
+    this.#open.set(reference, { currency, amount: Math.abs(amount) });
+    if (this.debitOn === 'creation') this.debit(currency, amount, reference);
+  }
+
+  /**
+   * A payout became final. `creation`: a failed, cancelled or expired payout's
+   * hold is released (money back); `success`: a succeeded payout is debited.
+   */
+  payoutFinished(reference: string, outcome: SandboxPayoutOutcome): void {
+    const payout = this.#open.get(reference);
+    if (!payout) throw new RangeError(`payout ${reference} is not open`);
+    this.#open.delete(reference);
+    if (this.debitOn === 'creation' && outcome !== 'succeeded') this.credit(payout.currency, payout.amount, reference);
+    if (this.debitOn === 'success' && outcome === 'succeeded') this.debit(payout.currency, payout.amount, reference);
   }
 
   /** Answer with this failure instead of the balance (`null` clears it). */
