@@ -9,6 +9,7 @@ import * as m0002 from './0002_daemon.js';
 import * as m0003 from './0003_balance_monitors.js';
 import * as m0004 from './0004_matching.js';
 import * as m0005 from './0005_refund_candidates_by_final.js';
+import * as m0008 from './0008_period_close.js';
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_ledger': m0001,
@@ -16,4 +17,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0003_balance_monitors': m0003,
   '0004_matching': m0004,
   '0005_refund_candidates_by_final': m0005,
+  '0008_period_close': m0008,
 });

@@ -4,6 +4,8 @@
  * does. Periods of report jobs are computed from the tick they run for, so a
  * late catch-up still writes the right day or month.
  */
+import { bookAdjustments, CHANGES_PAYOUTS } from '../closing/after-command.js';
+import { runClose } from '../closing/run-close.js';
 import { reconcile } from '../matching/reconcile.js';
 import { rulesFromConfig } from '../matching/rules.js';
 import { runBalanceCheck, summarizeBalanceCheck } from '../monitoring/balance-check.js';
@@ -52,7 +54,7 @@ async function reportJob(ctx: JobContext, request: { month?: string; from?: stri
 }
 
 export function productionJobs(): JobDefinition[] {
-  return [
+  const jobs: JobDefinition[] = [
     {
       name: 'sync',
       description: 'pull new payouts from the Smart2Pay list, then poll statuses',
@@ -105,5 +107,38 @@ export function productionJobs(): JobDefinition[] {
       description: "write the previous month's report pack",
       run: async (ctx) => reportJob(ctx, { month: monthBefore(ctx.scheduledAt, ctx.config.timezone) }),
     },
+    {
+      name: 'close',
+      description: 'close the previous month once its data is complete (refused, and retried next tick, until then)',
+      run: async (ctx) => closeJob(ctx, monthBefore(ctx.scheduledAt, ctx.config.timezone)),
+    },
   ];
+  return jobs.map(bookingAdjustments);
+}
+
+/** Jobs that can change payouts book changes to closed periods right after (as the commands do). */
+function bookingAdjustments(job: JobDefinition): JobDefinition {
+  if (!CHANGES_PAYOUTS.has(job.name)) return job;
+  return {
+    ...job,
+    run: async (ctx) => {
+      const summary = await job.run(ctx);
+      const adjustments = await bookAdjustments(ctx.ledger, ctx.clock, ctx.log);
+      return adjustments > 0 ? { ...summary, adjustments } : summary;
+    },
+  };
+}
+
+async function closeJob(ctx: JobContext, month: string): Promise<JobSummary> {
+  const period = resolveReportPeriod({ month }, ctx.config.timezone);
+  const done = await ctx.ledger.db
+    .selectFrom('period_closes')
+    .select('id')
+    .where('state', '=', 'closed')
+    .where('period_from', '=', period.from)
+    .where('period_to', '=', period.to)
+    .executeTakeFirst();
+  if (done) return { period: month, closed: false, reason: 'already closed' };
+  const result = await runClose(ctx.ledger, ctx.config, { request: { month }, actor: 'daemon', note: 'closed by schedule.close', reportsDir: ctx.resolvePath(ctx.config.reports.dir), now: ctx.clock(), log: ctx.log });
+  return { period: month, closed: true, close_id: result.closeId, payouts: result.payouts, files: result.manifest.length };
 }

@@ -11,17 +11,22 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Ledger } from '../ledger/ledger.js';
+import { detectAdjustments } from '../closing/detect-adjustments.js';
+import type { Ledger, LedgerTransaction } from '../ledger/ledger.js';
 import { PayoutReconError, RuntimeFailure } from '../shared/errors.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { commitFile, commitFolder, discard, removeLeftovers, temporarySibling } from './writers/atomic-output.js';
 import { CsvWorker } from './writers/csv/csv-worker-client.js';
 import { LocalTime } from './local-time.js';
 import { XLSX_PAYOUT_CHUNK_ROWS } from './rows/payout-rows.js';
-import { withReadSnapshot } from './rows/read-snapshot.js';
+import { ReadSnapshot, withReadSnapshot } from './rows/read-snapshot.js';
+import type { ClosedPeriodRecord } from './rows/closed-rows.js';
+import { closeOfPeriod } from './rows/closed-rows.js';
+import { adjustmentsTable } from './sections/adjustments-section.js';
+import { packSections, packSummary } from './closed-pack.js';
 import { PayoutTotalsCollector } from './rows/report-aggregates.js';
 import { packName, type ReportPeriod } from './report-period.js';
-import { balanceTable, byPurposeTable, exceptionsTable, payoutsTable, refundsTable, type SectionSource } from './sections/report-sections.js';
+import { byPurposeTable, type SectionSource } from './sections/report-sections.js';
 import {
   type CellContext,
   csvColumns,
@@ -32,13 +37,13 @@ import {
   xlsxHeaderCells,
   xlsxRowEncoder,
 } from './sections/report-table.js';
-import { collectSummary, summaryCsvTable, writeSummarySheet, type SummaryData } from './sections/summary-section.js';
+import { type collectSummary, summaryCsvTable, writeSummarySheet, type SummaryData } from './sections/summary-section.js';
 import { type XlsxSheetWriter, XlsxWorkbookWriter } from './writers/xlsx/xlsx-workbook-writer.js';
 import { columnLetters, MAX_SHEET_ROWS } from './writers/xlsx/xlsx-xml.js';
 
 export type ReportFormat = 'xlsx' | 'csv' | 'both';
 
-export const CSV_FILES = ['summary.csv', 'by-purpose.csv', 'payouts.csv', 'exceptions.csv', 'refunds.csv', 'balance.csv'] as const;
+export const CSV_FILES = ['summary.csv', 'by-purpose.csv', 'payouts.csv', 'exceptions.csv', 'refunds.csv', 'balance.csv', 'adjustments.csv'] as const;
 
 export interface ReportPackOptions {
   period: ReportPeriod;
@@ -66,7 +71,36 @@ export interface ReportPackResult {
   summary: SummaryData;
 }
 
+/**
+ * Which figures the pack shows: the ledger's (live), or a closed period's
+ * snapshot, either while the close is writing it (`closing`, inside the
+ * close's transaction: the other sections' rows are kept as written) or
+ * afterwards (`closed`: every section but Adjustments is read back as kept).
+ */
+export type PackMode =
+  | { kind: 'live' }
+  | { kind: 'closing'; close: Omit<ClosedPeriodRecord, 'summary'>; trx: LedgerTransaction }
+  | { kind: 'closed'; close: ClosedPeriodRecord };
+
 export async function writeReportPack(ledger: Ledger, options: ReportPackOptions): Promise<ReportPackResult> {
+  // Changes to closed periods are booked before any pack is cut, so its Adjustments are up to date.
+  await detectAdjustments(ledger, options.now);
+  return writePack(options, (fn) =>
+    withReadSnapshot(ledger, async (snapshot) => {
+      const close = await closeOfPeriod(snapshot.db, options.period);
+      return fn(snapshot, close ? { kind: 'closed', close } : { kind: 'live' });
+    }),
+  );
+}
+
+/** The closed pack, written from the snapshot inside the close's transaction. */
+export async function writeClosingPack(trx: LedgerTransaction, close: Omit<ClosedPeriodRecord, 'summary'>, options: ReportPackOptions): Promise<ReportPackResult> {
+  return writePack(options, (fn) => fn(new ReadSnapshot(trx, null), { kind: 'closing', close, trx }));
+}
+
+type SnapshotRunner = (fn: (snapshot: ReadSnapshot, mode: PackMode) => Promise<SummaryData>) => Promise<SummaryData>;
+
+async function writePack(options: ReportPackOptions, inSnapshot: SnapshotRunner): Promise<ReportPackResult> {
   const { period, format, outDir } = options;
   const log = options.log ?? silentLogger;
   const name = packName(period);
@@ -87,34 +121,36 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
   const csvWorker = csvTemp ? new CsvWorker() : null;
   try {
     if (csvTemp) await mkdir(csvTemp);
-    const summary = await withReadSnapshot(ledger, async (snapshot) => {
+    const summary = await inSnapshot(async (snapshot, mode) => {
       const source: SectionSource = {
         snapshot,
         period,
         time,
         ...(options.chunkRows ? { chunkRows: options.chunkRows } : workbook ? { payoutChunkRows: XLSX_PAYOUT_CHUNK_ROWS } : {}),
       };
+      const sections = packSections(source, mode);
       const writer = new SectionWriter(workbook, csvTemp, csvWorker, time, options.maxSheetRows ?? MAX_SHEET_ROWS, log);
       let collected: Awaited<ReturnType<typeof collectSummary>>;
       if (workbook) {
         // The Summary is the workbook's first sheet: its totals come first, from the GROUP BY.
-        collected = await collectSummary(snapshot.db, period, options.now);
+        collected = await packSummary(snapshot, mode, period, options.now, time);
         await writeSummarySheet(workbook, collected.summary, time);
         if (csvTemp) await writer.write(summaryCsvTable(collected.summary, time), 'csv');
         await writer.write(byPurposeTable(collected.purposeTotals));
-        await writer.write(payoutsTable(source));
+        await writer.write(sections.payouts);
       } else {
         // CSV files do not depend on each other's order: the totals are added up from the
         // payout rows as they are written, instead of scanning and sorting the period again.
         const totals = new PayoutTotalsCollector();
-        await writer.write(withRowsSeenBy(payoutsTable(source), (rows) => totals.add(rows)));
-        collected = await collectSummary(snapshot.db, period, options.now, totals.totals());
+        await writer.write(withRowsSeenBy(sections.payouts, (rows) => totals.add(rows)));
+        collected = await packSummary(snapshot, mode, period, options.now, time, totals.totals());
         await writer.write(summaryCsvTable(collected.summary, time), 'csv');
         await writer.write(byPurposeTable(collected.purposeTotals));
       }
-      await writer.write(exceptionsTable(source));
-      await writer.write(refundsTable(source));
-      await writer.write(balanceTable(source));
+      await writer.write(sections.exceptions);
+      await writer.write(sections.refunds);
+      await writer.write(sections.balance);
+      await writer.write(adjustmentsTable(source));
       return collected.summary;
     });
     if (workbook && xlsxTemp && xlsxPath) {

@@ -60,7 +60,7 @@ for (const dialect of DIALECTS) {
         {
           database: { url: t.url },
           server: { host: '127.0.0.1', port: 0, bodyLimitBytes: 64 * 1024 },
-          schedule: { sync: null, poll: null, balance: null, reconcile: null, dailyReport: null, monthlyReport: null },
+          schedule: { sync: null, poll: null, balance: null, reconcile: null, dailyReport: null, monthlyReport: null, close: null },
           smart2pay: { baseUrl: 'http://127.0.0.1:9', siteId: SITE_ID, apiKey: API_KEY },
           smartglocal: {
             baseUrl: 'http://127.0.0.1:9',

@@ -10,5 +10,7 @@ export const scheduleSection = z
     reconcile: cronExpression().nullable().default('0 6 * * *'),
     dailyReport: cronExpression().nullable().default('30 6 * * *'),
     monthlyReport: cronExpression().nullable().default('0 7 1 * *'),
+    /** Close the previous month (off unless set, e.g. `0 6 5 * *`). */
+    close: cronExpression().nullable().default(null),
   })
   .prefault({});

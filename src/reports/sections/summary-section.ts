@@ -26,6 +26,8 @@ import type { XlsxWorkbookWriter } from '../writers/xlsx/xlsx-workbook-writer.js
 import { columnLetters, inlineStringCell, numberCell } from '../writers/xlsx/xlsx-xml.js';
 import { formatMoney } from '../../shared/money.js';
 import { neutraliseFormula } from '../writers/formula-guard.js';
+import { adjustmentTotals, type AdjustmentTotal } from '../rows/adjustment-rows.js';
+import { adjustmentTotalFacts, NO_ADJUSTMENTS } from './adjustments-section.js';
 
 export interface CurrencyStatusTotals {
   currency: string;
@@ -43,6 +45,8 @@ export interface SummaryData {
   balances: BalanceEdges[];
   alerts: ReportAlert[];
   notes: string[];
+  /** Adjustments to closed periods booked in this period, per closed period and currency. */
+  adjustments: AdjustmentTotal[];
 }
 
 export const OPEN_STATUS_NOTE = 'Open includes payouts still authorized, pending or in an unknown provider status.';
@@ -66,6 +70,7 @@ export async function collectSummary(
     balances: await balanceEdges(db, period),
     alerts: await alertsInPeriod(db, period),
     notes: completenessNotes(period, watermarks, generatedAt),
+    adjustments: await adjustmentTotals(db, period),
   };
   return { summary, purposeTotals: totals };
 }
@@ -167,6 +172,14 @@ export async function writeSummarySheet(wb: XlsxWorkbookWriter, data: SummaryDat
   if (data.outcomes.length === 0) await row([{ text: 'No payouts in the period.' }]);
 
   await gap();
+  await heading('Adjustments to closed periods (effect on paid out)');
+  await row([label('Closed period'), label('Currency'), label('Adjustments'), label('Amount')]);
+  for (const a of data.adjustments) {
+    await row([{ text: a.closedPeriod }, { text: a.currency }, { int: a.count }, { money: a.amount, currency: a.currency }]);
+  }
+  if (data.adjustments.length === 0) await row([{ text: NO_ADJUSTMENTS }]);
+
+  await gap();
   await heading('Prefunding balance');
   await row([label('Currency'), label('Provider'), label('Wallet'), label('Opening balance'), label(`Opening as of (${zone})`), label('Closing balance'), label(`Closing as of (${zone})`)]);
   for (const b of data.balances) {
@@ -249,6 +262,7 @@ export function summaryCsvRows(data: SummaryData, time: LocalTime): SummaryCsvRo
     fact('status', 'total', null, { currency: t.currency, count: t.total.count, amount: t.total.amount });
   }
   for (const o of data.outcomes) fact('reconciliation', o.outcome, null, { currency: o.currency, count: o.count, amount: o.amount });
+  for (const a of adjustmentTotalFacts(data.adjustments)) fact('adjustments', a.item, null, { currency: a.currency, count: a.count, amount: a.amount });
   for (const b of data.balances) {
     const where = `${b.provider}${b.walletId === null ? '' : `/${b.walletId}`}`;
     if (b.opening) fact('balance', 'opening', `${where} at ${time.iso(b.opening.takenAt)}`, { currency: b.currency, amount: b.opening.amount });
