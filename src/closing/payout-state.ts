@@ -57,7 +57,7 @@ export function adjustmentSteps(known: PayoutState | null, current: PayoutState 
     return [{ whatChanged: 'late_payout', before: null, after: current.status, currency: current.currency, amountEffect: paidOut(current), stateAfter: current }];
   }
   if (known !== null && current === null) {
-    return [{ whatChanged: 'moved_out', before: known.status, after: null, currency: known.currency, amountEffect: -paidOut(known), stateAfter: null }];
+    return [{ whatChanged: 'moved_out', before: known.status, after: null, currency: known.currency, amountEffect: 0 - paidOut(known), stateAfter: null }];
   }
   const steps: AdjustmentStep[] = [];
   let state = known as PayoutState;
@@ -65,7 +65,7 @@ export function adjustmentSteps(known: PayoutState | null, current: PayoutState 
   const step = (whatChanged: WhatChanged, next: PayoutState, before: string, after: string): void => {
     if (whatChanged === 'currency') {
       // One row per currency: the amount leaves the old one and enters the new one.
-      steps.push({ whatChanged, before, after, currency: state.currency, amountEffect: -paidOut(state), stateAfter: next });
+      steps.push({ whatChanged, before, after, currency: state.currency, amountEffect: 0 - paidOut(state), stateAfter: next });
       steps.push({ whatChanged, before, after, currency: next.currency, amountEffect: paidOut(next), stateAfter: next });
     } else {
       steps.push({ whatChanged, before, after, currency: next.currency, amountEffect: paidOut(next) - paidOut(state), stateAfter: next });
