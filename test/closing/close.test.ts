@@ -140,7 +140,9 @@ for (const dialect of DIALECTS) {
       const lines = readFileSync(path.join(november, 'payouts-2026-11', 'adjustments.csv'), 'utf8').trim().split('\r\n');
       expect(lines[0]).toBe('adjustment_id,detected_at,payout_id,merchant_transaction_id,closed_period,what_changed,before,after,currency,amount_effect');
       const rows = lines.slice(1).map((l) => l.split(','));
-      const byWhat = Object.fromEntries(rows.map((r) => [r[5], { payout: r[2], before: r[6], after: r[7], currency: r[8], effect: r[9] }]));
+      const byWhat: Record<string, { payout?: string; before?: string; after?: string; currency?: string; effect?: string }> = Object.fromEntries(
+        rows.map((r) => [r[5] ?? '', { payout: r[2], before: r[6], after: r[7], currency: r[8], effect: r[9] }]),
+      );
       expect(Object.keys(byWhat).sort()).toEqual(['amount', 'late_payout', 'manual_refund', 'reconciliation', 'status']);
       expect(byWhat.status).toEqual({ payout: 'P1', before: 'succeeded', after: 'failed', currency: 'EUR', effect: '-100.00' });
       expect(byWhat.manual_refund).toEqual({ payout: 'P2', before: 'none', after: 'confirmed', currency: 'EUR', effect: '-200.00' });
