@@ -12,6 +12,7 @@ import { runBalanceCheck, summarizeBalanceCheck } from '../monitoring/balance-ch
 import { openLedger } from '../ledger/ledger.js';
 import { writeReportPack } from '../reports/report-pack.js';
 import { resolveReportPeriod } from '../reports/report-period.js';
+import { closeOfPeriod } from '../reports/rows/closed-rows.js';
 import { instantToWallClock } from '../shared/time.js';
 import { runPoll, runSync } from '../sync/run-sync.js';
 import type { JobContext, JobDefinition, JobSummary } from './jobs.js';
@@ -131,13 +132,7 @@ function bookingAdjustments(job: JobDefinition): JobDefinition {
 
 async function closeJob(ctx: JobContext, month: string): Promise<JobSummary> {
   const period = resolveReportPeriod({ month }, ctx.config.timezone);
-  const done = await ctx.ledger.db
-    .selectFrom('period_closes')
-    .select('id')
-    .where('state', '=', 'closed')
-    .where('period_from', '=', period.from)
-    .where('period_to', '=', period.to)
-    .executeTakeFirst();
+  const done = await closeOfPeriod(ctx.ledger.db, period);
   if (done) return { period: month, closed: false, reason: 'already closed' };
   const result = await runClose(ctx.ledger, ctx.config, { request: { month }, actor: 'daemon', note: 'closed by schedule.close', reportsDir: ctx.resolvePath(ctx.config.reports.dir), now: ctx.clock(), log: ctx.log });
   return { period: month, closed: true, close_id: result.closeId, payouts: result.payouts, files: result.manifest.length };

@@ -5,7 +5,8 @@
  * closed pack's other sections kept as JSON rows (`closed_pack_rows`).
  */
 import type { Period } from '../../shared/time.js';
-import { formatReasons, type PayoutReportRow, purposeGroup } from './payout-rows.js';
+import { sql } from 'kysely';
+import { type PayoutReportRow, toPayoutRow } from './payout-rows.js';
 import type { LedgerReader, ReadSnapshot } from './read-snapshot.js';
 import { mergePayoutGroups, type OutcomeTotal, type PurposeTotal } from './report-aggregates.js';
 
@@ -54,6 +55,7 @@ export async function* readClosedPayoutRows(snapshot: ReadSnapshot, closeId: num
         'c.purpose',
         'c.country',
         'c.description',
+        sql<null>`null`.as('match_id'),
         'c.internal_id',
         'c.reconciliation',
       ])
@@ -68,27 +70,8 @@ export async function* readClosedPayoutRows(snapshot: ReadSnapshot, closeId: num
       .limit(chunkRows);
     const values = await snapshot.rows(query);
     if (values.length === 0) return;
-    const rows = values.map(
-      (v): PayoutReportRow => ({
-        id: v[0] as number,
-        provider: v[1] as string,
-        provider_payout_id: v[2] as string,
-        merchant_transaction_id: v[3] as string | null,
-        created_at: v[4] as number,
-        amount: v[5] as number,
-        currency: v[6] as string,
-        status: v[7] as string,
-        provider_status: v[8] as string | null,
-        reasons: formatReasons(v[9] as string | null),
-        method: v[10] as string,
-        purpose: purposeGroup(v[11] as string | null),
-        country: v[12] as string | null,
-        description: v[13] as string | null,
-        match_id: null,
-        internal_id: v[14] as string | null,
-        reconciliation: v[15] as string,
-      }),
-    );
+    // Same columns as the live reader's (a null match), then the outcome as reported.
+    const rows = values.map((v) => ({ ...toPayoutRow(v), reconciliation: v[16] as string }));
     yield rows;
     const last = rows[rows.length - 1]!;
     after = { createdAt: last.created_at, id: last.id };
