@@ -11,6 +11,7 @@ import * as m0004 from './0004_matching.js';
 import * as m0005 from './0005_refund_candidates_by_final.js';
 import * as m0007 from './0007_notification_inbox.js';
 import * as m0009 from './0009_daemon_hardening.js';
+import * as m0008 from './0008_period_close.js';
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_ledger': m0001,
@@ -20,4 +21,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0005_refund_candidates_by_final': m0005,
   '0007_notification_inbox': m0007,
   '0009_daemon_hardening': m0009,
+  '0008_period_close': m0008,
 });

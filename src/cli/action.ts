@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { describeError, ExitCode, isPayoutReconError } from '../shared/errors.js';
+import { bookAdjustmentsAfter } from '../closing/after-command.js';
 import { type CliIo, CommandContext, type GlobalOptions } from './context.js';
 import { redactUrlsIn } from '../shared/redact.js';
 
@@ -37,6 +38,7 @@ export function commandAction<O extends Record<string, unknown>>(state: CliState
     );
     try {
       const outcome = await handler(ctx, args, command.opts<O>());
+      await bookAdjustmentsAfter(command.name(), ctx);
       if (ctx.options.json) state.io.stdout(`${JSON.stringify(outcome.json, null, 2)}\n`);
       else if (outcome.text !== '') state.io.stdout(outcome.text.endsWith('\n') ? outcome.text : `${outcome.text}\n`);
       state.exitCode = outcome.exitCode ?? ExitCode.ok;

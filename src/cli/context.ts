@@ -77,6 +77,11 @@ export class CommandContext {
     return this.#ledger;
   }
 
+  /** The ledger if this command opened it, else undefined (nothing is opened). */
+  openedLedger(): Promise<Ledger> | undefined {
+    return this.#ledger;
+  }
+
   /** A path from the configuration or the command line, resolved from the working directory. */
   resolvePath(p: string): string {
     return path.resolve(this.io.cwd, p);

@@ -7,6 +7,7 @@ import { ExitCode } from '../shared/errors.js';
 import type { CliState } from './action.js';
 import type { CliIo } from './context.js';
 import { registerBalanceCommand } from './commands/balance.js';
+import { registerCloseCommand } from './commands/close.js';
 import { registerCopyLedgerCommand } from './commands/copy-ledger.js';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -16,6 +17,7 @@ import { registerMatchCommand } from './commands/match.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPollCommand } from './commands/poll.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
+import { registerReopenCommand } from './commands/reopen.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerResolveCommand } from './commands/resolve.js';
 import { registerSyncCommand } from './commands/sync.js';
@@ -39,6 +41,8 @@ const COMMANDS: readonly CommandRegistration[] = [
   registerDaemonCommand,
   registerDemoCommand,
   registerCopyLedgerCommand,
+  registerCloseCommand,
+  registerReopenCommand,
 ];
 
 export function buildProgram(state: CliState): Command {

@@ -4,6 +4,8 @@
  * does. Periods of report jobs are computed from the tick they run for, so a
  * late catch-up still writes the right day or month.
  */
+import { bookAdjustments, CHANGES_PAYOUTS } from '../closing/after-command.js';
+import { runClose } from '../closing/run-close.js';
 import { reconcile } from '../matching/reconcile.js';
 import { rulesFromConfig } from '../matching/rules.js';
 import { runBalanceCheck, summarizeBalanceCheck } from '../monitoring/balance-check.js';
@@ -11,6 +13,7 @@ import { openLedger } from '../ledger/ledger.js';
 import { writeReportPack } from '../reports/report-pack.js';
 import { htmlReportSettings } from '../reports/html/html-settings.js';
 import { resolveReportPeriod } from '../reports/report-period.js';
+import { closeOfPeriod } from '../reports/rows/closed-rows.js';
 import { instantToWallClock } from '../shared/time.js';
 import { runPoll, runSync } from '../sync/run-sync.js';
 import { verifyJob } from '../sync/verify-job.js';
@@ -67,7 +70,7 @@ export function productionJobs(): JobDefinition[] {
 }
 
 function productionJobList(): JobDefinition[] {
-  return [
+  const jobs: JobDefinition[] = [
     {
       name: 'sync',
       description: 'pull new payouts from the Smart2Pay list, then poll statuses',
@@ -140,5 +143,32 @@ function productionJobList(): JobDefinition[] {
       description: "write the previous month's report pack",
       run: async (ctx) => reportJob(ctx, { month: monthBefore(ctx.scheduledAt, ctx.config.timezone) }),
     },
+    {
+      name: 'close',
+      description: 'close the previous month once its data is complete (refused, and retried next tick, until then)',
+      run: async (ctx) => closeJob(ctx, monthBefore(ctx.scheduledAt, ctx.config.timezone)),
+    },
   ];
+  return jobs.map(bookingAdjustments);
+}
+
+/** Jobs that can change payouts book changes to closed periods right after (as the commands do). */
+function bookingAdjustments(job: JobDefinition): JobDefinition {
+  if (!CHANGES_PAYOUTS.has(job.name)) return job;
+  return {
+    ...job,
+    run: async (ctx) => {
+      const summary = await job.run(ctx);
+      const adjustments = await bookAdjustments(ctx.ledger, ctx.clock, ctx.log);
+      return adjustments > 0 ? { ...summary, adjustments } : summary;
+    },
+  };
+}
+
+async function closeJob(ctx: JobContext, month: string): Promise<JobSummary> {
+  const period = resolveReportPeriod({ month }, ctx.config.timezone);
+  const done = await closeOfPeriod(ctx.ledger.db, period);
+  if (done) return { period: month, closed: false, reason: 'already closed' };
+  const result = await runClose(ctx.ledger, ctx.config, { request: { month }, actor: 'daemon', note: 'closed by schedule.close', reportsDir: ctx.resolvePath(ctx.config.reports.dir), now: ctx.clock(), log: ctx.log });
+  return { period: month, closed: true, close_id: result.closeId, payouts: result.payouts, files: result.manifest.length };
 }

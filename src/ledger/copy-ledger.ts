@@ -35,6 +35,10 @@ export const LEDGER_TABLES_IN_DEPENDENCY_ORDER: readonly TableName[] = [
   'job_runs',
   'job_state',
   'notification_inbox',
+  'period_closes',
+  'closed_payouts',
+  'closed_pack_rows',
+  'payout_adjustments',
 ];
 
 /** Tables keyed by text rather than an integer `id`. */

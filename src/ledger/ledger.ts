@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as BetterSqlite } from 'better-sqlite3';
-import { Kysely, type Transaction } from 'kysely';
+import { Kysely, sql, type Transaction } from 'kysely';
 import type { RetryPolicy } from 'cockatiel';
 import type pg from 'pg';
 import { LedgerError, RuntimeFailure } from '../shared/errors.js';
@@ -129,6 +129,15 @@ export class Ledger {
   /** One transaction; a thrown error rolls everything in it back. */
   transaction<T>(fn: (trx: LedgerTransaction) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(fn);
+  }
+
+  /**
+   * Serialises transactions that take the same `key` until `trx` ends
+   * (PostgreSQL: a transaction advisory lock; SQLite: nothing to do, a
+   * writing transaction already excludes every other writer).
+   */
+  async lockUntilCommit(trx: LedgerTransaction, key: number): Promise<void> {
+    if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(trx);
   }
 
   async close(): Promise<void> {

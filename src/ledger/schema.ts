@@ -327,6 +327,84 @@ export interface NotificationInboxTable {
   note: string | null;
 }
 
+/** A closed period (0008). `state`: closed, or reopened (kept for the audit trail). */
+export interface PeriodClosesTable {
+  id: Generated<number>;
+  /** `2026-10`, `2026-10-01_2026-10-15`. */
+  label: string;
+  period_from: Instant;
+  period_to: Instant;
+  /** The reporting zone the period was cut in. */
+  zone: string;
+  state: string;
+  closed_at: Instant;
+  closed_by: string;
+  note: string | null;
+  payouts: number;
+  /** JSON `[{currency, count, amount, paid_out}]`. */
+  totals: Json;
+  /** JSON: the closed pack's Summary (without its generation time). */
+  summary: Json | null;
+  /** JSON `[{file, sha256}]`, paths relative to the reports folder. */
+  manifest: Json | null;
+  pack_dir: string | null;
+  reopened_at: Instant | null;
+  reopened_by: string | null;
+  reopen_note: string | null;
+}
+
+/** A payout of a closed period as its closed pack reported it (0008). */
+export interface ClosedPayoutsTable {
+  id: Generated<number>;
+  close_id: number;
+  payout_id: number;
+  provider: string;
+  provider_payout_id: string;
+  merchant_transaction_id: string | null;
+  created_at: Instant;
+  amount: Minor;
+  currency: string;
+  status: string;
+  provider_status: string | null;
+  reasons: Json | null;
+  method: string;
+  purpose: string | null;
+  country: string | null;
+  description: string | null;
+  internal_id: string | null;
+  /** matched, an exception kind, or unreconciled. */
+  reconciliation: string;
+  /** none, suspected or confirmed (manual refund). */
+  refund_state: string;
+}
+
+/** A closed pack's exceptions, refunds and balance rows, as written (0008). */
+export interface ClosedPackRowsTable {
+  id: Generated<number>;
+  close_id: number;
+  section: string;
+  chunk: number;
+  /** JSON array of the section's rows. */
+  rows: Json;
+}
+
+/** A change to a payout of a closed period, booked when detected (0008). */
+export interface PayoutAdjustmentsTable {
+  id: Generated<number>;
+  close_id: number;
+  payout_id: number;
+  /** 1, 2, … per (close, payout): a difference is recorded once. */
+  seq: number;
+  detected_at: Instant;
+  what_changed: string;
+  before_value: string | null;
+  after_value: string | null;
+  currency: string;
+  amount_effect: Minor;
+  /** JSON: the payout's state after this adjustment (what the next detection compares with). */
+  state_after: Json;
+}
+
 export interface LedgerDatabase {
   payouts: PayoutsTable;
   payout_status_history: PayoutStatusHistoryTable;
@@ -346,6 +424,10 @@ export interface LedgerDatabase {
   job_runs: JobRunsTable;
   job_state: JobStateTable;
   notification_inbox: NotificationInboxTable;
+  period_closes: PeriodClosesTable;
+  closed_payouts: ClosedPayoutsTable;
+  closed_pack_rows: ClosedPackRowsTable;
+  payout_adjustments: PayoutAdjustmentsTable;
 }
 
 export type PayoutRow = Selectable<PayoutsTable>;

@@ -11,7 +11,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Ledger } from '../ledger/ledger.js';
+import { detectAdjustments } from '../closing/detect-adjustments.js';
+import type { Ledger, LedgerTransaction } from '../ledger/ledger.js';
 import { PayoutReconError, RuntimeFailure } from '../shared/errors.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { commitFile, commitFolder, discard, removeLeftovers, temporarySibling } from './writers/atomic-output.js';
@@ -20,15 +21,19 @@ import { collectDashboard } from './html/dashboard-data.js';
 import { renderHtmlReport } from './html/html-page.js';
 import { LocalTime } from './local-time.js';
 import { XLSX_PAYOUT_CHUNK_ROWS } from './rows/payout-rows.js';
-import { withReadSnapshot } from './rows/read-snapshot.js';
+import { ReadSnapshot, withReadSnapshot } from './rows/read-snapshot.js';
+import type { ClosedPeriodRecord } from './rows/closed-rows.js';
+import { closeOfPeriod } from './rows/closed-rows.js';
+import { adjustmentsTable } from './sections/adjustments-section.js';
+import { packSections, packSummary } from './closed-pack.js';
 import { PayoutTotalsCollector } from './rows/report-aggregates.js';
 import { packName, packTitle, type ReportPeriod } from './report-period.js';
 import { type ReportProgress, SectionWriter } from './section-writer.js';
 
 export type { ReportProgress } from './section-writer.js';
-import { balanceTable, byPurposeTable, exceptionsTable, payoutsTable, refundsTable, type SectionSource } from './sections/report-sections.js';
+import { byPurposeTable, type SectionSource } from './sections/report-sections.js';
 import type { ReportTable } from './sections/report-table.js';
-import { collectSummary, summaryCsvTable, type SummaryData } from './sections/summary-section.js';
+import { type collectSummary, summaryCsvTable, type SummaryData } from './sections/summary-section.js';
 import { writeSummarySheet } from './sections/summary-sheet.js';
 import { type CsvOptions, DEFAULT_CSV_OPTIONS } from './writers/csv/csv-text.js';
 import { XlsxWorkbookWriter } from './writers/xlsx/xlsx-workbook-writer.js';
@@ -40,7 +45,7 @@ const WITH_XLSX: readonly ReportFormat[] = ['xlsx', 'both', 'all'];
 const WITH_CSV: readonly ReportFormat[] = ['csv', 'both', 'all'];
 const WITH_HTML: readonly ReportFormat[] = ['html', 'all'];
 
-export const CSV_FILES = ['summary.csv', 'by-purpose.csv', 'payouts.csv', 'exceptions.csv', 'refunds.csv', 'balance.csv'] as const;
+export const CSV_FILES = ['summary.csv', 'by-purpose.csv', 'payouts.csv', 'exceptions.csv', 'refunds.csv', 'balance.csv', 'adjustments.csv'] as const;
 
 export interface ReportPackOptions {
   period: ReportPeriod;
@@ -86,7 +91,36 @@ export interface ReportPackResult {
   summary: SummaryData;
 }
 
+/**
+ * Which figures the pack shows: the ledger's (live), or a closed period's
+ * snapshot, either while the close is writing it (`closing`, inside the
+ * close's transaction: the other sections' rows are kept as written) or
+ * afterwards (`closed`: every section but Adjustments is read back as kept).
+ */
+export type PackMode =
+  | { kind: 'live' }
+  | { kind: 'closing'; close: Omit<ClosedPeriodRecord, 'summary'>; trx: LedgerTransaction }
+  | { kind: 'closed'; close: ClosedPeriodRecord };
+
 export async function writeReportPack(ledger: Ledger, options: ReportPackOptions): Promise<ReportPackResult> {
+  // Changes to closed periods are booked before any pack is cut, so its Adjustments are up to date.
+  await detectAdjustments(ledger, options.now);
+  return writePack(options, (fn) =>
+    withReadSnapshot(ledger, async (snapshot) => {
+      const close = await closeOfPeriod(snapshot.db, options.period);
+      return fn(snapshot, close ? { kind: 'closed', close } : { kind: 'live' });
+    }),
+  );
+}
+
+/** The closed pack, written from the snapshot inside the close's transaction. */
+export async function writeClosingPack(trx: LedgerTransaction, close: Omit<ClosedPeriodRecord, 'summary'>, options: ReportPackOptions): Promise<ReportPackResult> {
+  return writePack(options, (fn) => fn(new ReadSnapshot(trx, null), { kind: 'closing', close, trx }));
+}
+
+type SnapshotRunner = (fn: (snapshot: ReadSnapshot, mode: PackMode) => Promise<SummaryData>) => Promise<SummaryData>;
+
+async function writePack(options: ReportPackOptions, inSnapshot: SnapshotRunner): Promise<ReportPackResult> {
   const checkpoint = () => options.signal?.throwIfAborted();
   const { period, format, outDir } = options;
   const log = options.log ?? silentLogger;
@@ -110,7 +144,7 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
   const csvWorker = csvTemp ? new CsvWorker() : null;
   try {
     if (csvTemp) await mkdir(csvTemp);
-    const summary = await withReadSnapshot(ledger, async (snapshot) => {
+    const summary = await inSnapshot(async (snapshot, mode) => {
       const source: SectionSource = {
         snapshot,
         period,
@@ -128,6 +162,7 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
         log,
         onProgress: options.onProgress,
       });
+      const sections = packSections(source, mode);
       if (htmlTemp) {
         // The page's figures come from the same queries as the Summary's, inside the same snapshot.
         const data = await collectDashboard(snapshot.db, { period, time, now: options.now, ...htmlSettings(options.html) });
@@ -137,28 +172,29 @@ export async function writeReportPack(ledger: Ledger, options: ReportPackOptions
       let collected: Awaited<ReturnType<typeof collectSummary>>;
       if (workbook) {
         // The Summary is the workbook's first sheet: its totals come first, from the GROUP BY.
-        collected = await collectSummary(snapshot.db, period, options.now);
+        collected = await packSummary(snapshot, mode, period, options.now, time);
         writer.expectPayouts(collected.summary.payouts);
         await writeSummarySheet(workbook, collected.summary, time);
         if (csvTemp) await writer.write(summaryCsvTable(collected.summary, time), 'csv');
         await writer.write(byPurposeTable(collected.purposeTotals));
         checkpoint();
-        await writer.write(payoutsTable(source));
+        await writer.write(sections.payouts);
       } else {
         // CSV files do not depend on each other's order: the totals are added up from the
         // payout rows as they are written, instead of scanning and sorting the period again.
         const totals = new PayoutTotalsCollector();
-        await writer.write(withRowsSeenBy(payoutsTable(source), (rows) => totals.add(rows)));
-        collected = await collectSummary(snapshot.db, period, options.now, totals.totals());
+        await writer.write(withRowsSeenBy(sections.payouts, (rows) => totals.add(rows)));
+        collected = await packSummary(snapshot, mode, period, options.now, time, totals.totals());
         await writer.write(summaryCsvTable(collected.summary, time), 'csv');
         await writer.write(byPurposeTable(collected.purposeTotals));
       }
       checkpoint();
-      await writer.write(exceptionsTable(source));
+      await writer.write(sections.exceptions);
       checkpoint();
-      await writer.write(refundsTable(source));
+      await writer.write(sections.refunds);
       checkpoint();
-      await writer.write(balanceTable(source));
+      await writer.write(sections.balance);
+      await writer.write(adjustmentsTable(source));
       return collected.summary;
     });
     checkpoint();

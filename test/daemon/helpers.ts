@@ -43,7 +43,7 @@ export function daemonConfigObject(url: string, daemon: DaemonKeys = {}, timezon
     timezone,
     database: { url, poolSize: 4 },
     server: { host: '127.0.0.1', port: 0 },
-    schedule: { sync: null, poll: null, balance: null, reconcile: null, dailyReport: null, monthlyReport: null },
+    schedule: { sync: null, poll: null, balance: null, reconcile: null, dailyReport: null, monthlyReport: null, close: null, verify: null },
     // No retries unless a test asks: a failing test job fails its tick at once.
     daemon: { shutdownGraceSeconds: 10, failureThreshold: 3, leaseSeconds: 5, retry: { attempts: 1 }, ...daemon },
   };

@@ -77,7 +77,7 @@ for (const dialect of DIALECTS) {
         {
           database: { url: t.url },
           server: { host: '127.0.0.1', port: 0, bodyLimitBytes: 64 * 1024 },
-          schedule: { sync: null, poll: null, balance: null, reconcile: null, dailyReport: null, monthlyReport: null },
+          schedule: { sync: null, poll: null, balance: null, reconcile: null, dailyReport: null, monthlyReport: null, close: null, verify: null },
           smart2pay: {
             baseUrl: api.url,
             siteId: SITE_ID,

@@ -92,6 +92,14 @@ export async function fillEveryTable(ledger: Ledger, payouts = 25): Promise<void
         { provider: 'smartglocal', source: 'webhook', body_sha256: 'ef'.repeat(32), subject: 'ps_0', body: '{"type":"payment_finished","session":{"id":"ps_0"}}', received_at: t0, last_received_at: t0, deliveries: 1, status: 'received', attempts: 3, next_attempt_at: t0 + 8_000, processed_at: null, note: null },
       ])
       .execute();
+    const { id: closeId } = await trx
+      .insertInto('period_closes')
+      .values({ label: '2026-10', period_from: t0, period_to: t0 + 31 * 86_400_000, zone: 'Europe/Bucharest', state: 'reopened', closed_at: t0, closed_by: 'ana', note: 'October — ü', payouts: 1, totals: '[{"currency":"EUR","count":1,"amount":1000,"paid_out":1000}]', summary: '{"notes":[]}', manifest: '[{"file":"closed/2026-10.1/payouts-2026-10.xlsx","sha256":"00"}]', pack_dir: 'closed/2026-10.1', reopened_at: t0 + 1, reopened_by: 'ana', reopen_note: 'late file' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx.insertInto('closed_payouts').values({ close_id: closeId, payout_id: payoutIds[0]!, provider: 'smart2pay', provider_payout_id: '5000', merchant_transaction_id: 'M-0', created_at: t0, amount: Number.MAX_SAFE_INTEGER, currency: 'EUR', status: 'succeeded', provider_status: '2', reasons: '[]', method: 'bank_account', purpose: null, country: 'RO', description: null, internal_id: 'M-0', reconciliation: 'matched', refund_state: 'none' }).execute();
+    await trx.insertInto('closed_pack_rows').values({ close_id: closeId, section: 'exceptions.csv', chunk: 0, rows: '[{"id":1}]' }).execute();
+    await trx.insertInto('payout_adjustments').values({ close_id: closeId, payout_id: payoutIds[0]!, seq: 1, detected_at: t0 + 2, what_changed: 'status', before_value: 'succeeded', after_value: 'failed', currency: 'EUR', amount_effect: -Number.MAX_SAFE_INTEGER, state_after: '{"status":"failed"}' }).execute();
     await trx.insertInto('job_state').values({ job: 'sync', last_success_at: t0 + 9, last_run_at: t0, consecutive_failures: 0, lease_owner: null, lease_expires_at: null, last_tick_at: t0 }).execute();
   });
 }

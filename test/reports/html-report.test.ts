@@ -180,7 +180,7 @@ describeWithChromium('HTML report in headless Chromium', () => {
     const time = new LocalTime(period.zone);
     const data: DashboardData = {
       period,
-      summary: { period, generatedAt: Date.UTC(2026, 10, 3), watermarks: [], payouts: 1, statusTotals: [], outcomes: [], balances: [], alerts: [], notes: [hostile] },
+      summary: { period, generatedAt: Date.UTC(2026, 10, 3), watermarks: [], payouts: 1, statusTotals: [], outcomes: [], balances: [], alerts: [], notes: [hostile], adjustments: [] },
       previous: [],
       daily: [{ currency: 'EUR', days: ['2026-10-01'], series: [{ purpose: hostile, amounts: [1000] }] }],
       failureReasons: [{ currency: 'EUR', reason: hostile, count: 1, amount: 100 }],

@@ -42,6 +42,7 @@ for (const dialect of DIALECTS) {
         'reports/payouts-2026-10/exceptions.csv',
         'reports/payouts-2026-10/refunds.csv',
         'reports/payouts-2026-10/balance.csv',
+        'reports/payouts-2026-10/adjustments.csv',
       ]);
       expect(json.payouts).toBe(1);
       expect(json.period).toMatchObject({ timezone: 'Europe/Bucharest', from: '2026-09-30T21:00:00.000Z' });

@@ -154,7 +154,7 @@ for (const dialect of DIALECTS) {
       expect(pack.xlsx).toBe(path.join(out.dir, 'payouts-2026-10.xlsx'));
       expect(readdirSync(out.dir).sort()).toEqual(['payouts-2026-10', 'payouts-2026-10.xlsx']);
       expect(readdirSync(path.join(out.dir, 'payouts-2026-10')).sort()).toEqual([...CSV_FILES].sort());
-      expect([...sheets.keys()]).toEqual(['Summary', 'By purpose', 'Payouts', 'Exceptions', 'Refunds', 'Balance']);
+      expect([...sheets.keys()]).toEqual(['Summary', 'By purpose', 'Payouts', 'Exceptions', 'Refunds', 'Balance', 'Adjustments']);
     });
 
     it('lists every payout of the period exactly once, none outside it, in both formats', () => {

@@ -12,5 +12,7 @@ export const scheduleSection = z
     monthlyReport: cronExpression().nullable().default('0 7 1 * *'),
     /** The sync self-check (`sync --verify` over the last `smart2pay.verifyDays`): weekly, Sunday 04:00. */
     verify: cronExpression().nullable().default('0 4 * * 0'),
+    /** Close the previous month (off unless set, e.g. `0 6 5 * *`). */
+    close: cronExpression().nullable().default(null),
   })
   .prefault({});

@@ -135,7 +135,7 @@ export async function* readPayoutRows(
 }
 
 /** One result row, in the select order above, as the report's row. */
-function toPayoutRow(v: unknown[]): PayoutReportRow {
+export function toPayoutRow(v: unknown[]): PayoutReportRow {
   const matchId = v[14] as number | null;
   return {
     id: v[0] as number,

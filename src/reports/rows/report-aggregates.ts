@@ -5,7 +5,7 @@
  * The group results are small (currencies × purposes × statuses × outcomes)
  * and merged here into the report's buckets.
  */
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Period } from '../../shared/time.js';
 import { type PayoutReportRow, purposeGroup } from './payout-rows.js';
 import type { LedgerReader } from './read-snapshot.js';
@@ -35,11 +35,7 @@ export interface OutcomeTotal extends Total {
  * as the Payouts sheet (`reconciliation-outcome.ts`).
  */
 export async function payoutTotals(db: LedgerReader, period: Period): Promise<{ purposes: PurposeTotal[]; outcomes: OutcomeTotal[] }> {
-  const rank = sql`case e.kind ${sql.join(
-    EXCEPTION_PRIORITY.map((kind, i) => sql`when ${sql.lit(kind)} then ${sql.lit(i)}`),
-    sql` `,
-  )} else ${sql.lit(EXCEPTION_PRIORITY.length)} end`;
-  const outcome = sql<string>`case when exists (select 1 from matches m where m.payout_id = p.id) then ${sql.lit(MATCHED)} else coalesce((select e.kind from exceptions e where e.payout_id = p.id and e.status = 'open' order by ${rank}, e.id limit 1), ${sql.lit(UNRECONCILED)}) end`;
+  const outcome = payoutOutcomeSql();
   const perPayout = db
     .selectFrom('payouts as p')
     .select(['p.currency', 'p.purpose', 'p.status', 'p.amount', outcome.as('outcome')])
@@ -52,6 +48,24 @@ export async function payoutTotals(db: LedgerReader, period: Period): Promise<{ 
     .groupBy(['x.currency', 'x.purpose', 'x.status', 'x.outcome'])
     .execute();
   return mergePayoutGroups(groups.map((g) => ({ currency: g.currency, purpose: g.purpose, status: g.status, outcome: g.outcome, count: Number(g.count), amount: Number(g.amount) })));
+}
+
+/** Rank of an exception `e`'s kind in SQL, as `exceptionRank`. */
+function exceptionRankSql(): RawBuilder<number> {
+  return sql<number>`case e.kind ${sql.join(
+    EXCEPTION_PRIORITY.map((kind, i) => sql`when ${sql.lit(kind)} then ${sql.lit(i)}`),
+    sql` `,
+  )} else ${sql.lit(EXCEPTION_PRIORITY.length)} end`;
+}
+
+/** The reconciliation outcome of payout `p` in SQL: the same rule as the Payouts sheet's. */
+export function payoutOutcomeSql(): RawBuilder<string> {
+  return sql<string>`case when exists (select 1 from matches m where m.payout_id = p.id) then ${sql.lit(MATCHED)} else coalesce((select e.kind from exceptions e where e.payout_id = p.id and e.status = 'open' order by ${exceptionRankSql()}, e.id limit 1), ${sql.lit(UNRECONCILED)}) end`;
+}
+
+/** The internal ID the Payouts sheet shows for payout `p` when it has no match: its most important open exception's record. */
+export function openExceptionInternalIdSql(): RawBuilder<string | null> {
+  return sql<string | null>`(select r2.internal_id from exceptions e left join internal_records r2 on r2.id = e.internal_record_id where e.payout_id = p.id and e.status = 'open' order by ${exceptionRankSql()}, e.id limit 1)`;
 }
 
 /** Count and amount of the payouts of one currency, (ledger) purpose, (ledger) status and reconciliation outcome. */

@@ -20,6 +20,8 @@ import {
 } from '../rows/report-aggregates.js';
 import { packTitle, type ReportPeriod } from '../report-period.js';
 import { REPORT_STATUSES, type ReportStatus } from '../rows/reconciliation-outcome.js';
+import { adjustmentTotals, type AdjustmentTotal } from '../rows/adjustment-rows.js';
+import { adjustmentTotalFacts } from './adjustments-section.js';
 import type { ReportTable } from './report-table.js';
 
 export interface CurrencyStatusTotals {
@@ -38,6 +40,8 @@ export interface SummaryData {
   balances: BalanceEdges[];
   alerts: ReportAlert[];
   notes: string[];
+  /** Adjustments to closed periods booked in this period, per closed period and currency. */
+  adjustments: AdjustmentTotal[];
 }
 
 /** summary.csv's item for the count and amount of every status together. */
@@ -64,6 +68,7 @@ export async function collectSummary(
     balances: await balanceEdges(db, period),
     alerts: await alertsInPeriod(db, period),
     notes: completenessNotes(period, watermarks, generatedAt),
+    adjustments: await adjustmentTotals(db, period),
   };
   return { summary, purposeTotals: totals };
 }
@@ -134,6 +139,7 @@ export function summaryCsvRows(data: SummaryData, time: LocalTime): SummaryCsvRo
     fact('status', ALL_STATUSES, null, { currency: t.currency, count: t.total.count, amount: t.total.amount });
   }
   for (const o of data.outcomes) fact('reconciliation', o.outcome, null, { currency: o.currency, count: o.count, amount: o.amount });
+  for (const a of adjustmentTotalFacts(data.adjustments)) fact('adjustments', a.item, null, { currency: a.currency, count: a.count, amount: a.amount });
   for (const b of data.balances) {
     const where = `${b.provider}${b.walletId === null ? '' : `/${b.walletId}`}`;
     if (b.opening) fact('balance', 'opening', `${where} at ${time.iso(b.opening.takenAt)}`, { currency: b.currency, amount: b.opening.amount });

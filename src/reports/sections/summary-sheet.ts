@@ -9,6 +9,7 @@ import { REPORT_STATUSES, type ReportStatus } from '../rows/reconciliation-outco
 import type { XlsxWorkbookWriter } from '../writers/xlsx/xlsx-workbook-writer.js';
 import { type BlockCell, type BlockRow, layoutBlocks, type SheetBlock, writeBlocks } from './sheet-blocks.js';
 import { OPEN_STATUS_NOTE, type SummaryData } from './summary-section.js';
+import { NO_ADJUSTMENTS } from './adjustments-section.js';
 
 const label = (text: string): BlockCell => ({ text, bold: true });
 const heading = (text: string): BlockCell => ({ text, header: true });
@@ -60,6 +61,13 @@ export function summaryBlocks(data: SummaryData): SheetBlock[] {
   for (const o of data.outcomes) reconciliation.push([{ text: o.currency }, { text: o.outcome }, { int: o.count }, { money: o.amount, currency: o.currency }]);
   if (data.outcomes.length === 0) reconciliation.push([note('No payouts in the period.')]);
 
+  const adjustments: BlockRow[] = [
+    [label('Adjustments to closed periods (effect on paid out)')],
+    [heading('Closed period'), heading('Currency'), heading('Adjustments'), heading('Amount')],
+  ];
+  for (const a of data.adjustments) adjustments.push([{ text: a.closedPeriod }, { text: a.currency }, { int: a.count }, { money: a.amount, currency: a.currency }]);
+  if (data.adjustments.length === 0) adjustments.push([note(NO_ADJUSTMENTS)]);
+
   const balance: BlockRow[] = [
     [label('Prefunding balance')],
     [heading('Currency'), heading('Provider'), heading('Wallet'), heading('Opening balance'), heading(`Opening as of (${zone})`), heading('Closing balance'), heading(`Closing as of (${zone})`)],
@@ -86,7 +94,7 @@ export function summaryBlocks(data: SummaryData): SheetBlock[] {
   }
   if (data.alerts.length === 0) alerts.push([note('No alerts.')]);
 
-  return [{ rows: about }, { rows: byStatus }, { rows: reconciliation }, { rows: balance }, { rows: alerts }];
+  return [{ rows: about }, { rows: byStatus }, { rows: reconciliation }, { rows: adjustments }, { rows: balance }, { rows: alerts }];
 }
 
 export async function writeSummarySheet(wb: XlsxWorkbookWriter, data: SummaryData, time: LocalTime, extraBlocks: readonly SheetBlock[] = []): Promise<void> {
