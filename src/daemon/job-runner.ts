@@ -202,28 +202,38 @@ export class JobRunner {
       const reason = 'error' in event ? describeError(event.error) : 'failed';
       this.#o.log.warn(`${job} failed; retrying in ${Math.round(event.delay / 1000)} s`, { attempt: event.attempt, error: oneLine(reason) });
     });
-    let stop: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      stop = () => reject(signal.reason instanceof Error ? signal.reason : new DaemonShutdownError());
-      signal.addEventListener('abort', stop, { once: true });
+    // Abortion cuts the wait between attempts short; an attempt under way is left to finish
+    // (it sees the signal itself), so the run is never reported over while its job still runs.
+    let inAttempt = false;
+    let waitCut: (() => void) | undefined;
+    const cut = new Promise<never>((_, reject) => {
+      waitCut = () => reject(signal.reason instanceof Error ? signal.reason : new DaemonShutdownError());
     });
-    aborted.catch(() => undefined);
+    cut.catch(() => undefined);
+    const stop = () => {
+      if (!inAttempt) waitCut?.();
+    };
+    signal.addEventListener('abort', stop, { once: true });
     try {
       return await Promise.race([
         policy.execute(async ({ attempt: n }) => {
           signal.throwIfAborted();
+          inAttempt = true;
           try {
             return await attempt(n, lastError);
           } catch (error) {
             lastError = oneLine(describeError(error));
             throw error;
+          } finally {
+            inAttempt = false;
+            if (signal.aborted) waitCut?.();
           }
         }, signal),
-        aborted,
+        cut,
       ]);
     } finally {
       listener.dispose();
-      if (stop) signal.removeEventListener('abort', stop);
+      signal.removeEventListener('abort', stop);
     }
   }
 

@@ -40,7 +40,7 @@ describe('payout-recon daemon (the built binary)', () => {
     const url = await p.url();
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', jobs: {} });
+    expect(await res.json()).toMatchObject({ status: 'ok' });
     p.child.kill('SIGTERM');
     expect(await exitOf(p)).toBe(0);
     expect(p.stdout()).toBe('daemon stopped\n');
