@@ -23,6 +23,11 @@ import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
 import { tempDirForSuite } from '../helpers/temp-dir.js';
 
 type CsvRow = Record<string, string>;
+/** The little of a DOM element these tests read (the test files are type-checked without the DOM library). */
+interface PageElement {
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): { textContent: string | null } | null;
+}
 
 /** Opens a file in a fresh page, recording console errors and every request the page makes. */
 async function open(browser: Browser, file: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
@@ -66,13 +71,13 @@ describeWithChromium('HTML report in headless Chromium', () => {
   });
 
   it('shows the headline figures of summary.csv, per currency and status', async () => {
-    const summary = parse(readFileSync(path.join(csvDir, 'summary.csv')), { columns: true }) as CsvRow[];
+    const summary = parse<CsvRow>(readFileSync(path.join(csvDir, 'summary.csv')), { columns: true });
     const expected = summary
       .filter((r) => r.section === 'status' && ['succeeded', 'failed', 'open'].includes(r.item!))
       .map((r) => ({ currency: r.currency, status: r.item, amount: r.amount, count: r.count }));
     expect(expected.length).toBeGreaterThan(0);
     const { page } = await open(browser, html);
-    const shown = await page.locator('.figure[data-status]').evaluateAll((nodes) =>
+    const shown = await page.locator('.figure[data-status]').evaluateAll((nodes: PageElement[]) =>
       nodes.map((n) => ({ currency: n.getAttribute('data-currency'), status: n.getAttribute('data-status'), amount: n.getAttribute('data-amount'), count: n.getAttribute('data-count'), text: n.querySelector('.value')?.textContent ?? '' })),
     );
     for (const e of expected) {
@@ -91,7 +96,7 @@ describeWithChromium('HTML report in headless Chromium', () => {
     for (const kind of ['status-mix', 'failure-reasons', 'outcomes', 'exception-ages', 'balance']) {
       expect(await page.locator(`section[data-chart="${kind}"]`).count(), kind).toBeGreaterThan(0);
     }
-    const payouts = parse(readFileSync(path.join(csvDir, 'payouts.csv')), { columns: true }) as CsvRow[];
+    const payouts = parse<CsvRow>(readFileSync(path.join(csvDir, 'payouts.csv')), { columns: true });
     const daysWithPayouts = new Map<string, Set<string>>();
     for (const p of payouts) {
       if (p.status !== 'succeeded') continue;
@@ -103,7 +108,7 @@ describeWithChromium('HTML report in headless Chromium', () => {
     for (const [currency, days] of daysWithPayouts) {
       const section = page.locator(`section[data-chart="daily-volume"][data-currency="${currency}"]`);
       expect(await section.locator('svg').count(), currency).toBe(1);
-      const bars = await section.locator('path[ecmeta_ssr_type="chart"][ecmeta_data_index]').evaluateAll((nodes) => [...new Set(nodes.map((n) => n.getAttribute('ecmeta_data_index')))]);
+      const bars = await section.locator('path[ecmeta_ssr_type="chart"][ecmeta_data_index]').evaluateAll((nodes: PageElement[]) => [...new Set(nodes.map((n) => n.getAttribute('ecmeta_data_index')))]);
       expect(bars.length, currency).toBe(days.size);
     }
     // The failure reasons chart has a bar per reason listed (at most ten).
@@ -159,7 +164,7 @@ describeWithChromium('HTML report in headless Chromium', () => {
       expect(headers['content-security-policy']).not.toMatch(/script-src|unsafe-eval/);
       expect(headers['x-content-type-options']).toBe('nosniff');
       expect(errors).toEqual([]);
-      const figures = (p: Page) => p.locator('.figure[data-status]').evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-currency'), n.getAttribute('data-status'), n.getAttribute('data-amount'), n.getAttribute('data-count')].join(' ')));
+      const figures = (p: Page) => p.locator('.figure[data-status]').evaluateAll((nodes: PageElement[]) => nodes.map((n) => [n.getAttribute('data-currency'), n.getAttribute('data-status'), n.getAttribute('data-amount'), n.getAttribute('data-count')].join(' ')));
       const live = await figures(page);
       expect(live.length).toBeGreaterThan(0);
       // The same month written as a file shows the same figures.
