@@ -131,9 +131,10 @@ const MAX_CHANCE_MATCHES = 0.005;
  * How many combinations of `size` of these amounts would add up to
  * `target` by chance (a histogram of the amounts, convolved `size` times):
  * among thousands of payouts some triple adds up to almost any amount,
- * and a unique one then proves nothing.
+ * and a unique one then proves nothing. The `found` combinations that do add
+ * up are taken out: the question is how many others would, by chance.
  */
-export function chanceMatches(amounts: readonly number[], target: number, size: number): number {
+export function chanceMatches(amounts: readonly number[], target: number, size: number, found = 0): number {
   const width = Math.max(1, Math.ceil(target / 200));
   const buckets = Math.floor(target / width) + 1;
   const single = new Array<number>(buckets).fill(0);
@@ -150,7 +151,7 @@ export function chanceMatches(amounts: readonly number[], target: number, size: 
   // Sums of `size` bucket floors land up to `size − 1` buckets low.
   let near = 0;
   for (let b = Math.max(0, at - size + 1); b <= at; b++) near += sums[b]!;
-  return near / factorial / width;
+  return Math.max(0, near / factorial - found) / width;
 }
 
 /**
@@ -162,7 +163,7 @@ export function chanceMatches(amounts: readonly number[], target: number, size: 
 export function pinnedPayouts(solutions: readonly (readonly number[])[], complete: boolean, chance?: { pool: readonly number[]; target: number }): number[] {
   if (solutions.length === 0 || !complete) return [];
   const size = solutions[0]!.length;
-  if (chance && size >= 2 && chanceMatches(chance.pool, chance.target, size) > MAX_CHANCE_MATCHES) return [];
+  if (chance && size >= 2 && chanceMatches(chance.pool, chance.target, size, solutions.length) > MAX_CHANCE_MATCHES) return [];
   return solutions[0]!.filter((id) => solutions.every((s) => s.includes(id)));
 }
 
