@@ -130,6 +130,6 @@ for (const dialect of DIALECTS) {
       expect(resumed.payouts.length).toBe(expected.payouts.length);
       expect(resumed.payouts).toEqual(expected.payouts);
       expect(resumed.history).toEqual(expected.history);
-    });
+    }, 240_000); // two full syncs and a killed one, as separate processes
   });
 }

@@ -134,7 +134,7 @@ for (const dialect of DIALECTS) {
         .select((eb) => eb.fn.sum<number>('regression').as('regressions'))
         .executeTakeFirstOrThrow();
       expect(Number(regressions)).toBeGreaterThan(0);
-    });
+    }, 240_000); // a stress walk of 21,500 payouts through every fault: minutes on a busy 2-core machine
 
     it('fails a malformed page naming the window and the field; earlier windows stay committed', async () => {
       const end = Date.now() - 5 * 60_000;
