@@ -240,7 +240,7 @@ for (const dialect of DIALECTS) {
       const good = [HEADER, ...Array.from({ length: 12_000 }, (_, i) => row(i))];
       expect(await importFile(csv(good))).toMatchObject({ rows: 12_000, inserted: 12_000, updated: 0 });
       expect(await importFile(csv(good))).toMatchObject({ rows: 12_000, inserted: 0, unchanged: 12_000 });
-    }, 180_000); // writes and reads a file of 120,000+ rows: slow on a busy machine
+    }, 180_000); // writes and reads a 12,000-row file through the worker: slow on a busy machine
 
     it('lists the first 20 problems and counts the rest', async () => {
       const lines = [HEADER, ...Array.from({ length: 30 }, (_, i) => `B-${i},abc,EUR,2026-10-01 10:00:00,,,,`)];
