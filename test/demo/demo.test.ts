@@ -37,7 +37,7 @@ describe('payout-recon demo', () => {
     expect(xlsx && path.dirname(xlsx)).toBe(path.join(cwd.dir, 'reports'));
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(xlsx!);
-    expect(workbook.worksheets.map((w) => w.name)).toEqual(['Summary', 'By purpose', 'Payouts', 'Exceptions', 'Refunds', 'Balance']);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(['Summary', 'By purpose', 'Payouts', 'Exceptions', 'Refunds', 'Balance', 'Adjustments']);
     expect(workbook.getWorksheet('Payouts')!.rowCount).toBe(result.report.payouts + 1);
     for (const file of result.report.files) expect(existsSync(file)).toBe(true);
   });
