@@ -49,7 +49,7 @@ export interface ReportProgress {
 }
 
 /** The pack's sections in the order a progress line counts them (one CSV file each). */
-const SECTION_FILES: readonly string[] = ['summary.csv', 'by-purpose.csv', 'payouts.csv', 'exceptions.csv', 'refunds.csv', 'balance.csv'];
+const SECTION_FILES: readonly string[] = ['summary.csv', 'by-purpose.csv', 'payouts.csv', 'exceptions.csv', 'refunds.csv', 'balance.csv', 'adjustments.csv'];
 
 export class SectionWriter {
   readonly #o: SectionWriterOptions;

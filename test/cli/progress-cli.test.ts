@@ -96,7 +96,7 @@ describe.skipIf(!hasScript)('progress lines of long commands (200,000 rows)', ()
       expect(lines.length, terminal.stdout).toBeGreaterThan(0);
       if (name === 'import') expect(lines.at(-1)).toMatch(/^\rimport: [\d,]+ rows read, [\d,]+ written, /);
       if (name === 'reconcile') expect(lines[0]).toMatch(/^\rreconcile: step 1\/6 reference pass, 0 matched/);
-      if (name === 'report') expect(lines.join('')).toMatch(/\rreport: sheet 3\/6 Payouts, [\d,]+ of [\\d,]+ rows, [\d,]+\/s, ETA \d+/);
+      if (name === 'report') expect(lines.join('')).toMatch(/\rreport: sheet 3\/7 Payouts, [\d,]+ of [\d,]+ rows, [\d,]+\/s, ETA \d+/);
 
       const json = await underTerminal(['--json', ...args], small.dir);
       expect(json.exitCode).toBe(0);
