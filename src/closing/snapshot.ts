@@ -9,6 +9,7 @@ import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kyse
 import type { LedgerDatabase, PayoutsTable } from '../ledger/schema.js';
 import type { LedgerTransaction } from '../ledger/ledger.js';
 import { openExceptionInternalIdSql, payoutOutcomeSql } from '../reports/rows/report-aggregates.js';
+import { PAYOUT_REPORT_COLUMNS } from '../reports/rows/payout-rows.js';
 import type { Period } from '../shared/time.js';
 import { refundStatesInPeriod } from './refund-states.js';
 
@@ -46,19 +47,7 @@ export async function writeSnapshot(
       .select((eb) => [
         eb.val(closeId).as('close_id'),
         'p.id as payout_id',
-        'p.provider',
-        'p.provider_payout_id',
-        'p.merchant_transaction_id',
-        'p.created_at',
-        'p.amount',
-        'p.currency',
-        'p.status',
-        'p.provider_status',
-        'p.reasons',
-        'p.method',
-        'p.purpose',
-        'p.country',
-        'p.description',
+        ...PAYOUT_REPORT_COLUMNS,
         sql<string | null>`case when m.id is null then ${openExceptionInternalIdSql()} else r.internal_id end`.as('internal_id'),
         payoutOutcomeSql().as('reconciliation'),
         eb.val('none').as('refund_state'),

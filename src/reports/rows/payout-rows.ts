@@ -40,6 +40,23 @@ export interface PayoutReportRow {
   reconciliation: string;
 }
 
+/** The payout's own columns of a Payouts row, in sheet order: the live reader and the close's snapshot select the same. */
+export const PAYOUT_REPORT_COLUMNS = [
+  'p.provider',
+  'p.provider_payout_id',
+  'p.merchant_transaction_id',
+  'p.created_at',
+  'p.amount',
+  'p.currency',
+  'p.status',
+  'p.provider_status',
+  'p.reasons',
+  'p.method',
+  'p.purpose',
+  'p.country',
+  'p.description',
+] as const;
+
 export const DEFAULT_CHUNK_ROWS = 2000;
 
 /**
@@ -88,19 +105,7 @@ export async function* readPayoutRows(
       .leftJoin('internal_records as r', 'r.id', 'm.internal_record_id')
       .select([
         'p.id',
-        'p.provider',
-        'p.provider_payout_id',
-        'p.merchant_transaction_id',
-        'p.created_at',
-        'p.amount',
-        'p.currency',
-        'p.status',
-        'p.provider_status',
-        'p.reasons',
-        'p.method',
-        'p.purpose',
-        'p.country',
-        'p.description',
+        ...PAYOUT_REPORT_COLUMNS,
         'm.id as match_id',
         'r.internal_id',
       ])
