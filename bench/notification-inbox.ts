@@ -69,12 +69,22 @@ async function run(mode: 'paced' | 'burst', databaseUrl: string): Promise<void> 
   const ledger = await openLedger({ url, migrate: false });
   const auth = { authorization: `Basic ${Buffer.from('1010:bench-key').toString('base64')}`, 'content-type': 'application/json' };
   const answers: number[] = [];
-  const send = async (id: number) => {
+  let resent = 0;
+  // A 503 (the answer deadline passed, e.g. the ledger busy) is what a
+  // provider answers by sending again: the bench does the same, and counts it.
+  const send = async (id: number): Promise<void> => {
     const started = performance.now();
     const response = await fetch(`${daemon.url}/notifications/smart2pay`, { method: 'POST', body: api.sandbox.payoutJson(id), headers: auth });
+    if (response.status === 503) {
+      resent++;
+      await sleep(1000);
+      return send(id);
+    }
     if (response.status !== 204) throw new Error(`answered ${response.status}`);
     answers.push(performance.now() - started);
   };
+  // On PostgreSQL both runs share the database: count this run's rows only.
+  const since = Date.now();
   try {
     if (mode === 'paced') {
       const sends: Promise<void>[] = [];
@@ -88,18 +98,18 @@ async function run(mode: 'paced' | 'burst', databaseUrl: string): Promise<void> 
       await Promise.all(ids.map((id) => limit(() => send(id))));
     }
     for (;;) {
-      const left = await ledger.db.selectFrom('notification_inbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'received').executeTakeFirstOrThrow();
+      const left = await ledger.db.selectFrom('notification_inbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'received').where('received_at', '>=', since).executeTakeFirstOrThrow();
       if (Number(left.n) === 0) break;
       await sleep(100);
     }
-    const rows = await ledger.db.selectFrom('notification_inbox').select(['received_at', 'processed_at', 'status']).execute();
+    const rows = await ledger.db.selectFrom('notification_inbox').select(['received_at', 'processed_at', 'status']).where('received_at', '>=', since).execute();
     const latencies = rows.map((r) => r.processed_at! - r.received_at).sort((a, b) => a - b);
     answers.sort((a, b) => a - b);
     const confirmed = rows.filter((r) => r.status === 'confirmed').length;
     console.log(
       `${mode.padEnd(5)} ${databaseUrl === 'sqlite' ? 'sqlite' : 'postgres'}: ${rows.length} deliveries, ${confirmed} confirmed; ` +
         `receipt→confirmed median ${quantile(latencies, 0.5)} ms, p95 ${quantile(latencies, 0.95)} ms, worst ${latencies.at(-1)} ms; ` +
-        `204 answered median ${quantile(answers, 0.5).toFixed(1)} ms, worst ${answers.at(-1)!.toFixed(1)} ms`,
+        `204 answered median ${quantile(answers, 0.5).toFixed(1)} ms, worst ${answers.at(-1)!.toFixed(1)} ms; ${resent} answered 503 and resent`,
     );
   } finally {
     daemon.child.kill('SIGTERM');
